@@ -1,0 +1,43 @@
+# The only commands CI runs (.ci/run → make test); the README shows the same ones.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint typecheck pytest coverage install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Dependencies are installed once per change of pyproject.toml; the package itself is
+# reinstalled (not editable) on every run, so the tests exercise what users install.
+$(VENV)/.deps-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet '.[test]'
+	touch $@
+
+install: | $(PY)
+	$(PY) -m pip install --quiet --no-deps --force-reinstall .
+
+demo: install
+	@for s in "" "+dynamo,aot" "-dynamo,+inductor" "aot_graphs" "+dynamo,schedule" "+some.random.module,schedule"; do \
+		echo; echo "=== TORCH_LOGS=\"$$s\" python -m logdial.demo"; \
+		TORCH_LOGS="$$s" $(PY) -m logdial.demo; \
+	done
+
+lint: $(VENV)/.deps-test
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+
+typecheck: $(VENV)/.deps-test
+	$(PY) -m mypy
+
+pytest: $(VENV)/.deps-test install
+	rm -f .coverage .coverage.*
+	$(PY) -m coverage run -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .coverage .coverage.* build dist

@@ -1,0 +1,193 @@
+"""Apply settings to the stdlib loggers a system owns: levels, propagation, logdial's handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ._levels import OFF
+from ._registry import Registry
+from ._settings import Settings
+
+__all__ = ["Applier", "Plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """
+    Everything ``Applier.apply`` needs: the settings and what is registered.
+
+    Attributes:
+        settings: the settings in force.
+        registry: the registrations.
+        artifact_loggers: artifact logger name → artifact name.
+        root: the system's root logger name.
+    """
+
+    settings: Settings
+    registry: Registry
+    artifact_loggers: Mapping[str, str]
+    root: str
+
+    def level(self, name: str) -> int:
+        """
+        The level the plan gives logger ``name``.
+        """
+        artifact = self.artifact_loggers.get(name)
+        settings = self.settings
+        if artifact is not None:
+            if artifact in settings.disabled:
+                return OFF
+            if artifact in settings.artifacts:
+                return logging.DEBUG  # an enabled artifact passes whatever its component's level
+            if self.registry.artifacts[artifact].off_by_default:
+                return OFF
+            return logging.NOTSET  # follows its component
+        if name == self.root:
+            return settings.levels.get(name, logging.WARNING)
+        return settings.levels.get(name, logging.NOTSET)
+
+    def owned(self) -> set[str]:
+        """
+        The loggers the plan configures.
+        """
+        return {self.root, *self.registry.logger_names, *self.artifact_loggers, *self.settings.levels}
+
+
+def _tops(names: Iterable[str]) -> set[str]:
+    """
+    The names that have no ancestor among ``names``: where logdial's handlers go.
+    """
+    pool = set(names)
+    tops = set()
+    for name in pool:
+        parts = name.split(".")
+        if not any(".".join(parts[:i]) in pool for i in range(1, len(parts))):
+            tops.add(name)
+    return tops
+
+
+def _under(name: str, root: str) -> bool:
+    return name == root or name.startswith(root + ".")
+
+
+class Applier:
+    """
+    Configures a system's loggers; remembers what it changed, so that it can undo it.
+
+    Loggers under the system's root belong to the system. For a logger outside it (a
+    module named in the settings), the level and propagation it had are kept and
+    restored once no setting names it any more. Handlers that are not logdial's are
+    never touched. Callers hold the system's lock.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.owned: set[str] = set()
+        self.tops: set[str] = set()
+        self.handlers: tuple[logging.Handler, ...] = ()
+        self.propagate = False
+        self._saved: dict[str, tuple[int, bool]] = {}
+
+    def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
+        """
+        Configure every owned logger for ``plan``; with ``handlers``, also place them.
+        """
+        owned = plan.owned()
+        for name in owned:
+            self._set_level(name, plan.level(name))
+        for name in self.owned - owned:
+            self._release(name)
+        self.owned = owned
+        self._place(_tops(owned), tuple(handlers) if handlers is not None else self.handlers)
+        _clear_level_caches()
+
+    def add(self, plan: Plan, names: Iterable[str]) -> None:
+        """
+        Configure newly registered loggers ``names`` without revisiting the others.
+        """
+        changed = False
+        for name in names:
+            self._set_level(name, plan.level(name))
+            self.owned.add(name)
+            if self.handlers and not self._covered(name):
+                self._attach(name)
+                changed = True
+        if changed:  # a new top may stand above an old one, which must then let go
+            minimal = _tops(self.tops)
+            for name in self.tops - minimal:
+                self._detach(name)
+            self.tops = minimal
+        _clear_level_caches()
+
+    def set_propagate(self, propagate: bool) -> None:
+        """
+        Let records go on from the system's top loggers to their parents (for caplog).
+        """
+        self.propagate = propagate
+        for name in self.tops:
+            logging.getLogger(name).propagate = propagate
+
+    def release_all(self) -> None:
+        """
+        Remove logdial's handlers and give every logger back its level and propagation.
+        """
+        self._place(set(), ())
+        for name in self.owned:
+            self._release(name)
+        self.owned = set()
+        _clear_level_caches()
+
+    # -- internals ----------------------------------------------------------------
+
+    def _set_level(self, name: str, level: int) -> None:
+        logger = logging.getLogger(name)
+        if not _under(name, self.root) and name not in self._saved:
+            self._saved[name] = (logger.level, logger.propagate)
+        logger.level = level  # not setLevel: that clears every logger's cache, per call
+
+    def _release(self, name: str) -> None:
+        logger = logging.getLogger(name)
+        saved = self._saved.pop(name, None)
+        if saved is not None:
+            logger.level, logger.propagate = saved
+        else:
+            logger.level = logging.NOTSET
+
+    def _place(self, tops: set[str], handlers: tuple[logging.Handler, ...]) -> None:
+        for name in self.tops - tops:
+            self._detach(name)
+        if handlers != self.handlers:
+            for name in self.tops & tops:
+                self._detach(name)
+        self.handlers = handlers
+        for name in tops:
+            self._attach(name)
+        self.tops = tops
+
+    def _attach(self, name: str) -> None:
+        logger = logging.getLogger(name)
+        for handler in self.handlers:
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
+        logger.propagate = self.propagate
+        self.tops.add(name)
+
+    def _detach(self, name: str) -> None:
+        logger = logging.getLogger(name)
+        for handler in self.handlers:
+            logger.removeHandler(handler)
+        saved = self._saved.get(name)
+        logger.propagate = saved[1] if saved is not None else True
+
+    def _covered(self, name: str) -> bool:
+        parts = name.split(".")
+        return any(".".join(parts[:i]) in self.tops for i in range(1, len(parts) + 1))
+
+
+def _clear_level_caches() -> None:
+    # Setting ``.level`` directly skips the cache invalidation setLevel does; do it once.
+    # The root logger's setLevel clears every logger's cache and changes nothing else.
+    root = logging.getLogger()
+    root.setLevel(root.level)

@@ -1,0 +1,44 @@
+"""Exceptions raised by logdial.
+
+The hierarchy::
+
+    LogdialError
+     ├── SettingsError (also a ValueError): an invalid settings string or set_logs value
+     ├── FormatError (also a ValueError): an invalid log format string
+     └── RegistrationError (also a ValueError): an invalid or conflicting registration
+"""
+
+from __future__ import annotations
+
+__all__ = ["FormatError", "LogdialError", "RegistrationError", "SettingsError"]
+
+
+class LogdialError(Exception):
+    """
+    Base class of every exception logdial raises on purpose.
+    """
+
+
+class SettingsError(LogdialError, ValueError):
+    """
+    An invalid settings string (``{P}_LOGS``, ``parse``, ``set_logs``) or keyword value.
+
+    The message names every bad item, its position, and the closest registered names.
+    ``problems`` holds one line per bad item, in the order they appear.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = problems or (message,)
+
+
+class FormatError(LogdialError, ValueError):
+    """
+    An invalid log format string (``{P}_LOGS_FORMAT`` or an artifact's ``log_format``).
+    """
+
+
+class RegistrationError(LogdialError, ValueError):
+    """
+    An invalid registration: a bad name, or a name already registered as something else.
+    """

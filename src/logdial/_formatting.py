@@ -1,0 +1,190 @@
+"""Formatters: pure functions of a LogRecord, every line prefixed, validated at construction."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Final
+
+from ._errors import FormatError
+from ._levels import glog_letter
+
+__all__ = ["GlogFormatter", "PercentFormatter", "make_formatter", "relative_path"]
+
+ArtifactOf = Callable[[str], "str | None"]
+
+# ANSI colours for the level letter on a terminal.
+_COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[31m", "C": "\x1b[1;31m"}
+_RESET: Final = "\x1b[0m"
+
+_FIELD: Final = re.compile(r"%\((\w+)\)")
+#: Fields a custom format may use: the LogRecord attributes, and logdial's own.
+FIELDS: Final = frozenset(
+    {
+        "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
+        "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
+        "thread", "threadName", "processName", "process", "taskName", "message", "asctime",
+        "artifact", "relpath", "glog_level",
+    }
+)  # fmt: skip
+
+_PATH_CACHE_LIMIT: Final = 4096
+_path_cache: dict[str, str] = {}
+
+
+def relative_path(pathname: str) -> str:
+    """
+    ``pathname`` relative to the longest ``sys.path`` entry that contains it, else as is.
+    """
+    cached = _path_cache.get(pathname)
+    if cached is not None:
+        return cached
+    best = ""
+    for entry in sys.path:
+        base = os.path.abspath(entry or os.curdir)
+        if len(base) > len(best) and pathname.startswith(base.rstrip(os.sep) + os.sep):
+            best = base
+    result = os.path.relpath(pathname, best) if best else pathname
+    if len(_path_cache) >= _PATH_CACHE_LIMIT:
+        _path_cache.clear()
+    _path_cache[pathname] = result
+    return result
+
+
+def _no_artifact(name: str) -> str | None:
+    return None
+
+
+def _message_lines(record: logging.LogRecord, formatter: logging.Formatter) -> list[str]:
+    """
+    The record's message, exception and stack, split into lines. Does not touch ``record``.
+    """
+    text = record.getMessage()
+    if record.exc_info and record.exc_info[0] is not None:
+        text = f"{text}\n{formatter.formatException(record.exc_info)}"
+    elif record.exc_text:
+        text = f"{text}\n{record.exc_text}"
+    if record.stack_info:
+        text = f"{text}\n{formatter.formatStack(record.stack_info)}"
+    return text.split("\n")
+
+
+class GlogFormatter(logging.Formatter):
+    """
+    glog-style lines, like torch's: ``I1201 06:54:18.123456 4242 pkg/mod.py:12] [__artifact] msg``.
+
+    Every line of a multi-line message or traceback carries the prefix, so no message can
+    forge a line that looks like another record. ``color`` colours the level letter.
+    """
+
+    def __init__(self, *, artifact_of: ArtifactOf = _no_artifact, color: bool = False) -> None:
+        super().__init__()
+        self._artifact_of = artifact_of
+        self._color = color
+        self._second = -1
+        self._stamp = ""
+
+    def _timestamp(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # one strftime per second, not per record
+            self._stamp, self._second = time.strftime("%m%d %H:%M:%S", time.localtime(second)), second
+        return f"{self._stamp}.{int((created - second) * 1_000_000):06d}"
+
+    def format(self, record: logging.LogRecord) -> str:
+        """
+        Format ``record`` as glog-style lines; the record is not modified.
+        """
+        letter = glog_letter(record.levelno)
+        if self._color:
+            letter = f"{_COLORS[letter]}{letter}{_RESET}"
+        artifact = self._artifact_of(record.name)
+        tag = f"[__{artifact}] " if artifact else ""
+        prefix = (
+            f"{letter}{self._timestamp(record.created)} {record.process} "
+            f"{relative_path(record.pathname)}:{record.lineno}] {tag}"
+        )
+        return "\n".join(prefix + line for line in _message_lines(record, self))
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802 (stdlib name)
+        """
+        The traceback of ``ei`` without a trailing newline.
+        """
+        assert ei[0] is not None
+        assert ei[1] is not None
+        return "".join(traceback.format_exception(ei[0], ei[1], ei[2])).rstrip("\n")
+
+
+class PercentFormatter(logging.Formatter):
+    """
+    A %-style format string applied to each line of the message, validated when built.
+
+    Besides the LogRecord attributes, a format may use ``%(artifact)s`` (the artifact's
+    name, or empty), ``%(relpath)s`` (the source path relative to ``sys.path``) and
+    ``%(glog_level)s`` (V, I, W, E or C).
+    """
+
+    def __init__(self, fmt: str, *, artifact_of: ArtifactOf = _no_artifact, datefmt: str | None = None) -> None:
+        check_format(fmt)
+        super().__init__(fmt, datefmt=datefmt, style="%")
+        self._fmt_text = fmt
+        self._artifact_of = artifact_of
+        self._needs_time = "%(asctime)" in fmt
+
+    def format(self, record: logging.LogRecord) -> str:
+        """
+        Format ``record`` with the format string, one output line per message line.
+        """
+        values = dict(record.__dict__)
+        values["artifact"] = self._artifact_of(record.name) or ""
+        values["relpath"] = relative_path(record.pathname)
+        values["glog_level"] = glog_letter(record.levelno)
+        if self._needs_time:
+            values["asctime"] = self.formatTime(record, self.datefmt)
+        out = []
+        for line in _message_lines(record, self):
+            values["message"] = line
+            out.append(self._fmt_text % values)
+        return "\n".join(out)
+
+
+def check_format(fmt: str) -> None:
+    """
+    Raise ``FormatError`` unless ``fmt`` is a %-style format that works on any record.
+    """
+    if not isinstance(fmt, str) or not fmt:
+        raise FormatError(f"a log format must be a non-empty string, not {fmt!r}")
+    unknown = sorted(set(_FIELD.findall(fmt)) - FIELDS)
+    if unknown:
+        raise FormatError(
+            f"log format {fmt!r} uses unknown field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(FIELDS))}"
+        )
+    try:
+        logging.PercentStyle(fmt).validate()
+        sample = logging.LogRecord("logdial", logging.INFO, __file__, 1, "message", None, None)
+        values = dict(sample.__dict__, message="message", asctime="", artifact="", relpath="", glog_level="I")
+        fmt % values
+    except (ValueError, TypeError, KeyError) as exc:
+        raise FormatError(
+            f"log format {fmt!r} is not a valid %-style format ({exc}); "
+            "write fields as %(name)s, and a literal percent sign as %%"
+        ) from None
+
+
+#: Format names that stand for ``logging.BASIC_FORMAT``.
+_BASIC_NAMES: Final = frozenset({"short", "basic"})
+
+
+def make_formatter(fmt: str | None, *, artifact_of: ArtifactOf, color: bool) -> logging.Formatter:
+    """
+    The formatter for ``fmt``: glog-style when ``None``, else a validated %-style format.
+    """
+    if fmt is None:
+        return GlogFormatter(artifact_of=artifact_of, color=color)
+    if fmt.strip().lower() in _BASIC_NAMES:
+        fmt = logging.BASIC_FORMAT
+    return PercentFormatter(fmt, artifact_of=artifact_of)

@@ -1,0 +1,66 @@
+"""Deferred work for log calls: ``LazyString`` and ``warning_once``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Final
+
+__all__ = ["WARNING_ONCE_LIMIT", "LazyString", "warning_once"]
+
+
+class LazyString:
+    """
+    A log argument whose text is computed only if a record is actually formatted.
+
+    >>> import logging
+    >>> calls = []
+    >>> lazy = LazyString(lambda n: calls.append(n) or f"{n} nodes", 3)
+    >>> logging.getLogger("quiet.example").debug("graph: %s", lazy)  # disabled: no call
+    >>> calls, str(lazy), calls
+    ([], '3 nodes', [3])
+    """
+
+    __slots__ = ("_args", "_fn", "_kwargs")
+
+    def __init__(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+
+    def __str__(self) -> str:
+        return str(self._fn(*self._args, **self._kwargs))
+
+    def __repr__(self) -> str:
+        return f"LazyString({self._fn!r})"
+
+
+#: How many distinct warnings ``warning_once`` remembers; the oldest is forgotten first.
+WARNING_ONCE_LIMIT: Final = 4096
+
+_seen: OrderedDict[tuple[str, str, tuple[Hashable, ...]], None] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def warning_once(logger: logging.Logger, msg: str, *args: Hashable) -> None:
+    """
+    Log ``msg % args`` as a warning on ``logger`` the first time this triple is seen in
+    the process; later calls do nothing.
+
+    The memory is bounded: it keeps the last ``WARNING_ONCE_LIMIT`` distinct warnings,
+    so a warning forgotten that way can be emitted again.
+    """
+    try:
+        key = (logger.name, msg, tuple(args))
+        hash(key)
+    except TypeError:  # unhashable arguments: key on their text instead
+        key = (logger.name, msg, tuple(repr(a) for a in args))
+    with _seen_lock:
+        if key in _seen:
+            return
+        _seen[key] = None
+        if len(_seen) > WARNING_ONCE_LIMIT:
+            _seen.popitem(last=False)
+    logger.warning(msg, *args, stacklevel=2)

@@ -1,0 +1,147 @@
+"""The registry of components and artifacts: immutable snapshots, lookup, wildcards, suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from ._errors import RegistrationError
+
+__all__ = ["RESERVED", "Artifact", "Component", "Registry", "check_logger_name"]
+
+#: Names the grammar gives a meaning of its own; nothing can be registered under them.
+RESERVED: Final = frozenset({"all", "help"})
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """
+    A named component: an alias for one or more stdlib logger names.
+    """
+
+    name: str
+    loggers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """
+    A named artifact: one kind of debug output that can be switched on alone.
+
+    Attributes:
+        name: the artifact's name, as written in the settings.
+        description: one sentence, shown in the help message.
+        visible: listed by ``help`` (all artifacts are listed by ``+help``).
+        off_by_default: shown only when named, never because its component is at DEBUG.
+        log_format: a %-style format string for this artifact's records, or ``None``.
+    """
+
+    name: str
+    description: str
+    visible: bool = False
+    off_by_default: bool = False
+    log_format: str | None = None
+
+
+def _frozen(mapping: Mapping[str, object]) -> MappingProxyType[str, object]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """
+    An immutable snapshot of a system's registrations. ``with_*`` return new snapshots.
+    """
+
+    components: Mapping[str, Component] = field(default_factory=lambda: MappingProxyType({}))
+    artifacts: Mapping[str, Artifact] = field(default_factory=lambda: MappingProxyType({}))
+
+    def with_component(self, name: str, loggers: Iterable[str]) -> Registry:
+        """
+        Return a registry in which component ``name`` also covers ``loggers``.
+
+        Registering a component again adds logger names to it, so a plugin can attach
+        its own loggers to a component it does not own.
+        """
+        _check_name(name, "component")
+        if name in self.artifacts:
+            raise RegistrationError(f"{name!r} is already registered as an artifact; choose another component name")
+        names = tuple(dict.fromkeys(loggers))
+        if not names:
+            raise RegistrationError(f"component {name!r} needs at least one logger name")
+        for logger_name in names:
+            check_logger_name(logger_name)
+        old = self.components.get(name)
+        merged = tuple(dict.fromkeys((*old.loggers, *names))) if old else names
+        components = dict(self.components)
+        components[name] = Component(name, merged)
+        return Registry(MappingProxyType(components), self.artifacts)
+
+    def with_artifact(self, artifact: Artifact) -> Registry:
+        """
+        Return a registry that also holds ``artifact``.
+
+        Registering the same artifact twice with the same fields is allowed; with
+        different fields it is a ``RegistrationError``.
+        """
+        _check_name(artifact.name, "artifact")
+        if artifact.name in self.components:
+            raise RegistrationError(
+                f"{artifact.name!r} is already registered as a component; choose another artifact name"
+            )
+        old = self.artifacts.get(artifact.name)
+        if old == artifact:
+            return self
+        if old is not None:
+            raise RegistrationError(f"artifact {artifact.name!r} is already registered with other fields: {old!r}")
+        artifacts = dict(self.artifacts)
+        artifacts[artifact.name] = artifact
+        return Registry(self.components, MappingProxyType(artifacts))
+
+    def match(self, pattern: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """
+        The components and the artifacts whose names match the wildcard ``pattern``.
+        """
+        components = tuple(n for n in self.components if fnmatch.fnmatchcase(n, pattern))
+        artifacts = tuple(n for n in self.artifacts if fnmatch.fnmatchcase(n, pattern))
+        return components, artifacts
+
+    def suggest(self, name: str) -> list[str]:
+        """
+        Up to three registered names (or ``all``) close to ``name``, best first, ignoring
+        case, signs and wildcards.
+        """
+        names = ["all", *self.components, *self.artifacts]
+        lowered = {n.lower(): n for n in names}
+        key = name.lower().lstrip("+-").replace("*", "").replace("?", "")
+        return [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=3, cutoff=0.6)]
+
+    @property
+    def logger_names(self) -> frozenset[str]:
+        """
+        Every logger name a component covers.
+        """
+        return frozenset(n for c in self.components.values() for n in c.loggers)
+
+
+def _check_name(name: object, kind: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise RegistrationError(
+            f"{kind} name {name!r} is not valid: use letters, digits and '_', starting with a letter or '_'"
+        )
+    if name in RESERVED:
+        raise RegistrationError(
+            f"{kind} name {name!r} is reserved by the settings grammar ({', '.join(sorted(RESERVED))})"
+        )
+
+
+def check_logger_name(name: object) -> None:
+    """
+    Raise ``RegistrationError`` unless ``name`` is a dotted name of identifiers.
+    """
+    if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+        raise RegistrationError(f"logger name {name!r} is not valid: use dotted identifiers, e.g. 'mylib.module'")

@@ -1,0 +1,237 @@
+"""Settings: the frozen result of resolving items against a registry, and its inverse."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final, Literal, NamedTuple
+
+from ._grammar import Item, ParseResult, Problem
+from ._levels import parse_level
+from ._registry import Registry
+
+__all__ = ["Resolution", "Settings", "format_problems", "resolve"]
+
+_SIGN_LEVELS: Final = MappingProxyType({"+": logging.DEBUG, "": logging.INFO, "-": logging.ERROR})
+_ON: Final = frozenset({"on", "true", "1", "yes"})
+_OFF: Final = frozenset({"off", "false", "0", "no"})
+
+HelpRequest = Literal["brief", "full"]
+
+_EMPTY: Final[Mapping[str, int]] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """
+    What a settings string means, resolved against a registry. Immutable.
+
+    Attributes:
+        levels: logger name → level the settings set (aliases expanded; a later item wins).
+        artifacts: the artifacts the settings enable.
+        disabled: the artifacts the settings switch off (``name=off``), silent even when
+            their component is at DEBUG.
+        components: component alias (and ``"all"``) → the level the settings gave it.
+        modules: the unregistered module or logger names the settings name.
+        help: ``"brief"`` or ``"full"`` when the settings ask for help, else ``None``.
+        items: the items the settings were made from (not compared).
+    """
+
+    levels: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    artifacts: frozenset[str] = frozenset()
+    disabled: frozenset[str] = frozenset()
+    components: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    modules: frozenset[str] = frozenset()
+    help: HelpRequest | None = None
+    items: tuple[Item, ...] = field(default=(), compare=False)
+
+    def to_string(self) -> str:
+        """
+        The settings written back as a settings string; parsing it gives equal settings.
+
+        >>> Settings(items=(Item("+", "dynamo", None), Item("", "guards", "off"))).to_string()
+        '+dynamo,guards=off'
+        """
+        return ",".join(item.text for item in self.items)
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.levels.items())), self.artifacts, self.disabled, self.modules, self.help))
+
+
+class Resolution(NamedTuple):
+    """
+    The settings made of the valid items, the problems of the others, and which of those
+    items failed only because their name is not (yet) registered.
+    """
+
+    settings: Settings
+    problems: tuple[Problem, ...]
+    unknown: tuple[Item, ...]
+
+
+def resolve(
+    parsed: ParseResult,
+    registry: Registry,
+    *,
+    root: str,
+    exists: Callable[[str], bool],
+) -> Resolution:
+    """
+    Resolve parsed items against ``registry``. Pure, given a pure ``exists``.
+
+    ``exists(name)`` says whether an unregistered dotted name is a module or logger that
+    may be configured. Invalid items are left out of the settings and reported.
+    """
+    state = _Builder(registry, root, exists)
+    for item in parsed.items:
+        state.add(item)
+    problems = tuple(sorted((*parsed.problems, *state.problems), key=lambda p: p.start))
+    return Resolution(state.build(), problems, tuple(state.unknown))
+
+
+class _Builder:
+    def __init__(self, registry: Registry, root: str, exists: Callable[[str], bool]) -> None:
+        self.registry = registry
+        self.root = root
+        self.exists = exists
+        self.levels: dict[str, int] = {}
+        self.components: dict[str, int] = {}
+        self.artifacts: set[str] = set()
+        self.disabled: set[str] = set()
+        self.modules: set[str] = set()
+        self.help: HelpRequest | None = None
+        self.items: list[Item] = []
+        self.problems: list[Problem] = []
+        self.unknown: list[Item] = []
+
+    def build(self) -> Settings:
+        return Settings(
+            levels=MappingProxyType(self.levels),
+            artifacts=frozenset(self.artifacts),
+            disabled=frozenset(self.disabled),
+            components=MappingProxyType(self.components),
+            modules=frozenset(self.modules),
+            help=self.help,
+            items=tuple(self.items),
+        )
+
+    def fail(self, item: Item, reason: str) -> None:
+        self.problems.append(Problem(item.start, _written(item), reason))
+
+    def add(self, item: Item) -> None:
+        name = item.name
+        if name == "help":
+            if item.value is not None:
+                return self.fail(item, "help takes no value: write help, or +help for every artifact")
+            self.help = "full" if item.sign == "+" or self.help == "full" else "brief"
+        elif item.has_wildcard:
+            self.add_wildcard(item)
+        elif name == "all" or name in self.registry.components:
+            level = self.level_of(item, name)
+            if level is None:
+                return
+            targets = (self.root,) if name == "all" else self.registry.components[name].loggers
+            for logger_name in targets:
+                self.levels[logger_name] = level
+            self.components[name] = level
+        elif name in self.registry.artifacts:
+            enabled = self.switch_of(item, name)
+            if enabled is None:
+                return
+            self.set_artifact(name, enabled)
+        else:
+            self.add_module(item)
+            return
+        self.items.append(item)
+
+    def add_wildcard(self, item: Item) -> None:
+        components, artifacts = self.registry.match(item.name)
+        if not components and not artifacts:
+            return self.fail(item, "the pattern matches no registered component or artifact" + self.hint(item.name))
+        value = item.value
+        if value is not None:
+            # A value picks the kind it fits: a level for components, on/off for artifacts.
+            if parse_level(value) is None:
+                components = ()
+            if value.lower() not in _ON | _OFF:
+                artifacts = ()
+            if not components and not artifacts:
+                return self.fail(item, f"{value!r} is neither a level nor on/off")
+        for name in components:
+            level = self.level_of(item, name)
+            assert level is not None  # checked above
+            for logger_name in self.registry.components[name].loggers:
+                self.levels[logger_name] = level
+            self.components[name] = level
+        for name in artifacts:
+            self.set_artifact(name, value is None or value.lower() in _ON)
+        self.items.append(item)
+
+    def add_module(self, item: Item) -> None:
+        name = item.name
+        if item.value is not None and item.value.lower() in {"on", "off", "true", "false", "yes", "no"}:
+            return self.fail(item, f"{name!r} is not an artifact, so it takes a level, not {item.value!r}")
+        if not (name == self.root or name.startswith(self.root + ".") or self.exists(name)):
+            self.unknown.append(item)
+            return self.fail(item, "not a registered component or artifact, nor a module or logger" + self.hint(name))
+        level = self.level_of(item, name)
+        if level is None:
+            return
+        # A module covers the loggers below it: drop what earlier items set on them, as
+        # torch does by expanding a package into its submodules (without importing it).
+        prefix = name + "."
+        for logger_name in [n for n in self.levels if n.startswith(prefix)]:
+            del self.levels[logger_name]
+        self.levels[name] = level
+        self.modules.add(name)
+        self.items.append(item)
+
+    def set_artifact(self, name: str, enabled: bool) -> None:
+        (self.artifacts if enabled else self.disabled).add(name)
+        (self.disabled if enabled else self.artifacts).discard(name)
+
+    def level_of(self, item: Item, name: str) -> int | None:
+        if item.value is None:
+            return _SIGN_LEVELS[item.sign]
+        level = parse_level(item.value)
+        if level is None:
+            self.fail(
+                item,
+                f"{item.value!r} is not a level for {name!r}: use debug, info, warning, error, critical or a number",
+            )
+        return level
+
+    def switch_of(self, item: Item, name: str) -> bool | None:
+        if item.value is None:
+            return True
+        value = item.value.lower()
+        if value in _ON | _OFF:
+            return value in _ON
+        self.fail(item, f"{item.value!r} is not a switch for artifact {name!r}: use on or off")
+        return None
+
+    def hint(self, name: str) -> str:
+        matches = self.registry.suggest(name)
+        if not matches:
+            return ""
+        return "; did you mean " + " or ".join(repr(m) for m in matches) + "?"
+
+
+def _written(item: Item) -> str:
+    return item.text if item.value is not None or not item.sign else f"{item.sign}{item.name}"
+
+
+def format_problems(problems: tuple[Problem, ...], where: str, hint: str) -> str:
+    """
+    One message for all ``problems``: what is wrong with each item and where, then ``hint``.
+
+    A problem with a negative ``start`` is a keyword argument, shown without a position.
+    """
+    lines = [f"{p.text!r} at position {p.start}: {p.reason}" if p.start >= 0 else f"{p.text}: {p.reason}"
+             for p in problems]  # fmt: skip
+    if len(lines) == 1:
+        return f"invalid {where}: {lines[0]}\n{hint}"
+    body = "\n".join(f"  {line}" for line in lines)
+    return f"invalid {where} ({len(lines)} items):\n{body}\n{hint}"

@@ -1,0 +1,600 @@
+"""LogSystem: the one stateful object; owns the registry, the settings in force and the handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Final, Literal
+
+from ._apply import Applier, Plan
+from ._env import EnvConfig
+from ._errors import FormatError, RegistrationError, SettingsError
+from ._formatting import PercentFormatter, check_format, make_formatter
+from ._grammar import Item, ParseResult, Problem, parse_items
+from ._handlers import CONSOLES, Console, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
+from ._help import help_message
+from ._modules import module_exists
+from ._registry import Artifact, Registry, check_logger_name
+from ._settings import Settings, format_problems, resolve
+
+__all__ = ["LogSystem"]
+
+Precedence = Literal["env", "api"]
+Source = Literal["default", "env", "api", "override"]
+
+_UNSET: Final = object()
+_DEFAULTS: Final = Settings()
+
+
+def _report(message: str) -> None:
+    """
+    Tell the user something about their settings, on stderr, outside logging.
+    """
+    stream = sys.stderr
+    if stream is not None:
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr loses the notice, not the program
+            stream.write(message if message.endswith("\n") else message + "\n")
+            stream.flush()
+
+
+class LogSystem:
+    """
+    A configurable logging system: named components and artifacts over stdlib loggers,
+    controlled by ``{P}_LOGS`` and ``set_logs``.
+
+    Args:
+        name: the system's name, shown in help.
+        root: the qualified name of its root logger (default: ``name``).
+        env_prefix: prefix of its environment variables (default: ``name.upper()``):
+            ``{P}_LOGS``, ``{P}_LOGS_OUT``, ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``,
+            ``{P}_LOGS_STRICT``.
+        strict: raise ``SettingsError`` at ``init()`` for an invalid ``{P}_LOGS``, instead
+            of reporting it on stderr and applying the valid items.
+        precedence: ``"env"`` (default, as torch): while ``{P}_LOGS`` is set, ``set_logs``
+            is ignored with a warning (once). ``"api"``: ``set_logs`` replaces it.
+        console: ``"stderr"`` (default), ``"stdout"`` or ``"none"``; ``{P}_LOGS_CONSOLE``
+            overrides it, and ``set_output`` overrides both.
+        propagate: let records go on to the loggers above the system's (for applications
+            and pytest's caplog that handle records themselves).
+
+    >>> logs = LogSystem("example")
+    >>> logs.register_log("core", ["example.core"])
+    >>> logs.parse("+core").levels["example.core"]
+    10
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        root: str | None = None,
+        env_prefix: str | None = None,
+        strict: bool = False,
+        precedence: Precedence = "env",
+        console: Console = "stderr",
+        propagate: bool = False,
+    ) -> None:
+        root = name if root is None else root
+        check_logger_name(root)
+        prefix = name.upper() if env_prefix is None else env_prefix
+        if not prefix.replace("_", "a").isalnum():
+            raise RegistrationError(f"env_prefix {prefix!r} is not valid: use letters, digits and '_'")
+        if precedence not in ("env", "api"):
+            raise ValueError(f"precedence must be 'env' or 'api', not {precedence!r}")
+        _check_console(console)
+        self.name: Final = name
+        self.root: Final = root
+        self.env_prefix: Final = prefix
+        self.strict = strict
+        self.precedence: Precedence = precedence
+        self._lock = threading.RLock()
+        self._registry = Registry()
+        # artifact logger name -> artifact. Only written under the lock; readers (the
+        # formatter, per record) do a single dict lookup, which is atomic.
+        self._artifact_loggers: dict[str, str] = {}
+        self._artifact_formats: dict[str, logging.Formatter] = {}
+        self._applier = Applier(root)
+        self._settings: Settings = _DEFAULTS
+        self._source: Source = "default"
+        self._api_settings: Settings = _DEFAULTS
+        self._env = EnvConfig(prefix)
+        self._env_parsed: ParseResult | None = None
+        self._pending: tuple[Item, ...] = ()
+        self._reported: set[str] = set()
+        self._warned_precedence = False
+        self._initialized = False
+        self._output: dict[str, object] = {"console": console, "propagate": propagate}
+        self._explicit_output: dict[str, object] = {}
+        self._handlers: tuple[logging.Handler, ...] = ()
+
+    # -- registration -------------------------------------------------------------
+
+    @property
+    def var(self) -> str:
+        """
+        The name of the settings variable, ``{P}_LOGS``.
+        """
+        return f"{self.env_prefix}_LOGS"
+
+    @property
+    def registry(self) -> Registry:
+        """
+        A snapshot of the registrations (immutable; later registrations do not change it).
+        """
+        return self._registry
+
+    @property
+    def settings(self) -> Settings:
+        """
+        The settings in force (immutable).
+        """
+        return self._settings
+
+    def register_log(self, alias: str, logger_names: str | Iterable[str]) -> None:
+        """
+        Register component ``alias`` for one or more stdlib logger names.
+
+        Registering an alias again adds logger names to it. After ``init()`` the loggers
+        are configured at once under the settings in force.
+
+        Raises:
+            RegistrationError: for an invalid name, or one registered as an artifact.
+        """
+        names = [logger_names] if isinstance(logger_names, str) else list(logger_names)
+        with self._lock:
+            self._registry = self._registry.with_component(alias, names)
+            self._registered(alias, self._registry.components[alias].loggers)
+
+    def register_artifact(
+        self,
+        name: str,
+        description: str,
+        *,
+        visible: bool = False,
+        off_by_default: bool = False,
+        log_format: str | None = None,
+    ) -> None:
+        """
+        Register artifact ``name``: one kind of debug output that can be switched on alone.
+
+        Args:
+            name: the name used in the settings.
+            description: one sentence for the help message.
+            visible: listed by ``help`` (``+help`` lists every artifact).
+            off_by_default: shown only when named, not when its component is at DEBUG.
+            log_format: a %-style format for this artifact's records.
+
+        Raises:
+            RegistrationError: for an invalid name, or one registered as a component or
+                as an artifact with other fields.
+            FormatError: for an invalid ``log_format``.
+        """
+        if log_format is not None:
+            check_format(log_format)
+        artifact = Artifact(name, description, bool(visible), bool(off_by_default), log_format)
+        with self._lock:
+            self._registry = self._registry.with_artifact(artifact)
+            if log_format is not None:
+                self._artifact_formats[name] = PercentFormatter(log_format, artifact_of=self._artifact_of)
+            loggers = [n for n, a in self._artifact_loggers.items() if a == name]
+            self._registered(name, loggers)
+
+    def getArtifactLogger(self, module_qname: str, artifact: str) -> logging.Logger:  # noqa: N802 (torch's name)
+        """
+        The logger for ``artifact`` records made by module ``module_qname``.
+
+        It is the child ``{module_qname}.__{artifact}`` of the module's logger, so the
+        artifact follows the component whose namespace logs it. Also available as
+        ``artifact_logger`` (this name mirrors torch's).
+
+        Raises:
+            RegistrationError: when ``artifact`` is not registered.
+        """
+        check_logger_name(module_qname)
+        if artifact not in self._registry.artifacts:
+            hint = self._registry.suggest(artifact)
+            did = f"; did you mean {' or '.join(map(repr, hint))}?" if hint else ""
+            raise RegistrationError(
+                f"artifact {artifact!r} is not registered{did} Register it with register_artifact() first."
+            )
+        logger_name = f"{module_qname}.__{artifact}"
+        with self._lock:
+            if self._artifact_loggers.get(logger_name) != artifact:
+                self._artifact_loggers[logger_name] = artifact
+                self._configure_new([logger_name])
+        return logging.getLogger(logger_name)
+
+    artifact_logger = getArtifactLogger
+
+    def _registered(self, name: str, loggers: Iterable[str]) -> None:
+        # Called under the lock after a registration: a plugin's name may be pending.
+        if self._pending and any(item.name == name or item.has_wildcard for item in self._pending):
+            assert self._env_parsed is not None
+            settings, _ = self._resolve_env(self._env_parsed)
+            if self._source == "env":
+                self._settings = settings
+                self._apply()
+                return
+        self._configure_new(loggers)
+
+    def _configure_new(self, loggers: Iterable[str]) -> None:
+        names = list(loggers)
+        if self._initialized:
+            self._applier.add(self._plan(), names)
+        else:
+            plan = self._plan()
+            for name in names:
+                logging.getLogger(name).setLevel(plan.level(name))
+
+    # -- settings -----------------------------------------------------------------
+
+    def _exists(self, name: str) -> bool:
+        return name in logging.Logger.manager.loggerDict or module_exists(name)
+
+    def parse(self, settings: str) -> Settings:
+        """
+        Resolve a settings string against the registrations. Pure: it imports no module,
+        creates no logger and changes no setting.
+
+        ``parse("help")`` returns settings whose ``help`` is ``"brief"`` (``"full"`` for
+        ``+help``); show ``help_message()`` for them.
+
+        Raises:
+            SettingsError: naming every invalid item, its position, and the closest names.
+        """
+        if not isinstance(settings, str):
+            raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
+        resolution = resolve(parse_items(settings), self._registry, root=self.root, exists=self._exists)
+        if resolution.problems:
+            raise self._error(resolution.problems, f"{self.name} settings")
+        return resolution.settings
+
+    def _error(self, problems: tuple[Problem, ...], where: str) -> SettingsError:
+        message = format_problems(problems, where, f"{self.var}=help lists all names.")
+        return SettingsError(message, tuple(f"{p.text}: {p.reason}" for p in problems))
+
+    def _build(self, settings: str | None, modules: Mapping[str, int] | None, values: Mapping[str, object]) -> Settings:
+        if settings is not None and not isinstance(settings, str):
+            raise SettingsError(
+                f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
+                "give levels and switches as keywords, e.g. set_logs(dynamo=logging.DEBUG, graph_code=True)"
+            )
+        parsed = parse_items(settings or "")
+        extra: list[Item] = []
+        problems: list[Problem] = []
+        for key, value in values.items():
+            item = self._keyword_item(key, value, problems)
+            if item is not None:
+                extra.append(item)
+        module_names: set[str] = set()
+        if modules is not None:
+            if not isinstance(modules, Mapping):
+                problems.append(Problem(-1, "modules", f"must be a mapping of module name to level, not {modules!r}"))
+                modules = {}
+            for key, value in modules.items():
+                if not isinstance(key, str) or not all(p.isidentifier() for p in key.split(".")):
+                    problems.append(Problem(-1, f"modules[{key!r}]", "is not a dotted module name"))
+                elif not _is_level(value):
+                    problems.append(Problem(-1, f"modules[{key!r}]={value!r}", "must be a level (an int)"))
+                elif value is not None:
+                    module_names.add(key)
+                    extra.append(Item("", key, str(value), -1))
+        combined = ParseResult((*parsed.items, *extra), (*parsed.problems, *problems))
+
+        def exists(name: str) -> bool:  # names given in modules= are taken as they are
+            return name in module_names or self._exists(name)
+
+        resolution = resolve(combined, self._registry, root=self.root, exists=exists)
+        if resolution.problems:
+            raise self._error(resolution.problems, "set_logs() settings")
+        return resolution.settings
+
+    def _keyword_item(self, key: str, value: object, problems: list[Problem]) -> Item | None:
+        registry = self._registry
+        if key == "all" or key in registry.components:
+            if not _is_level(value):
+                problems.append(
+                    Problem(-1, f"{key}={value!r}", "must be a level (an int such as logging.DEBUG) or None")
+                )
+            elif value is not None:
+                return Item("", key, str(value), -1)
+        elif key in registry.artifacts:
+            if value is not None and not isinstance(value, bool):
+                problems.append(Problem(-1, f"{key}={value!r}", "must be True or False (or None)"))
+            elif value is not None:
+                return Item("", key, "on" if value else "off", -1)
+        else:
+            hint = registry.suggest(key)
+            did = f"did you mean {' or '.join(map(repr, hint))}? " if hint else ""
+            accepted = ", ".join(["all", *registry.components, *registry.artifacts, "modules"])
+            problems.append(Problem(-1, f"{key}={value!r}", f"unknown keyword; {did}accepted: {accepted}"))
+        return None
+
+    def set_logs(
+        self,
+        settings: str | None = None,
+        /,
+        *,
+        modules: Mapping[str, int] | None = None,
+        **values: int | bool | None,
+    ) -> None:
+        """
+        Replace the settings in force (not cumulative): ``set_logs()`` restores the defaults.
+
+        Takes a settings string in the grammar of ``{P}_LOGS``, keywords (a level for a
+        component or ``all``, a bool for an artifact; ``None`` leaves it at its default),
+        and ``modules`` (module name → level), applied in that order. While ``{P}_LOGS``
+        is set and ``precedence`` is ``"env"``, the call is ignored with one warning per
+        system. ``set_logs("help")`` prints the help message to stderr and changes nothing.
+
+        Raises:
+            SettingsError: for unknown keywords, values of the wrong type, or invalid items.
+
+        >>> import logging
+        >>> logs = LogSystem("example_set")
+        >>> logs.register_log("core", ["example_set.core"])
+        >>> logs.set_logs(core=logging.DEBUG)
+        >>> logging.getLogger("example_set.core").level
+        10
+        >>> logs.reset()
+        """
+        new = self._build(settings, modules, values)
+        with self._lock:
+            self._ensure_init()
+            if new.help is not None:
+                _report(self.help_message(verbose=new.help == "full"))
+                return
+            self._api_settings = new
+            if self.precedence == "env" and self._env.logs is not None:
+                if not self._warned_precedence:
+                    self._warned_precedence = True
+                    warnings.warn(
+                        f"{self.name}: set_logs() is ignored because {self.var} is set; unset {self.var}, "
+                        "or create the LogSystem with precedence='api' to let set_logs() win",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                return
+            self._settings, self._source = new, "api"
+            self._apply()
+
+    @contextlib.contextmanager
+    def override(
+        self,
+        settings: str | None = None,
+        /,
+        *,
+        modules: Mapping[str, int] | None = None,
+        **values: int | bool | None,
+    ) -> Iterator[Settings]:
+        """
+        Apply settings for the duration of a ``with`` block, then restore the previous ones.
+
+        Takes what ``set_logs`` takes. It applies whatever ``precedence`` says, since it is
+        explicit and scoped (tests, notebooks). The settings are process-wide, not
+        per-thread.
+
+        >>> logs = LogSystem("example_override")
+        >>> logs.register_log("core", ["example_override.core"])
+        >>> with logs.override("+core") as s:
+        ...     s.levels
+        mappingproxy({'example_override.core': 10})
+        >>> logs.settings.levels
+        mappingproxy({})
+        >>> logs.reset()
+        """
+        new = self._build(settings, modules, values)
+        with self._lock:
+            self._ensure_init()
+            previous = (self._settings, self._source)
+            self._settings, self._source = new, "override"
+            self._apply()
+        try:
+            yield new
+        finally:
+            with self._lock:
+                self._settings, self._source = previous
+                self._apply()
+
+    # -- init and output -------------------------------------------------------------
+
+    def init(self, environ: Mapping[str, str] | None = None) -> None:
+        """
+        Read the environment, apply ``{P}_LOGS`` (or the defaults) and install the
+        handlers. Idempotent: calling it again re-reads the environment and never adds
+        a second handler.
+
+        An invalid ``{P}_LOGS`` is reported once on stderr and its valid items applied,
+        unless strict mode (``strict=True`` or ``{P}_LOGS_STRICT=1``) raises instead. A
+        name no one has registered yet is kept, and applied if a plugin registers it
+        later. ``{P}_LOGS=help`` prints the help message to stderr and exits with 0.
+
+        Args:
+            environ: where to read the variables (default ``os.environ``).
+
+        Raises:
+            SettingsError: in strict mode, for an invalid ``{P}_LOGS``.
+            FormatError: in strict mode, for an invalid ``{P}_LOGS_FORMAT``.
+            SystemExit: with status 0, after printing help for ``{P}_LOGS=help``.
+        """
+        with self._lock:
+            env = EnvConfig.from_environ(environ, prefix=self.env_prefix)
+            strict = self.strict or env.strict
+            settings: Settings | None = None
+            if env.logs is not None:
+                parsed = parse_items(env.logs)
+                settings, problems = self._resolve_env(parsed)
+                if settings.help is not None:
+                    _report(self.help_message(verbose=settings.help == "full"))
+                    raise SystemExit(0)
+                if problems:
+                    error = self._error(problems, f"{self.var}={env.logs!r}")
+                    if strict:
+                        raise error
+                    self._report_once(f"{error}\nThe other items are applied; names not registered yet are kept "
+                                      "for plugins that register them later.")  # fmt: skip
+                self._env_parsed = parsed
+            else:
+                self._env_parsed, self._pending = None, ()
+            self._env = env
+            if settings is not None:
+                self._settings, self._source = settings, "env"
+            elif self._source == "env":  # the variable went away: back to what the API asked for
+                self._settings = self._api_settings
+                self._source = "api" if self._api_settings is not _DEFAULTS else "default"
+            self._handlers = self._make_handlers(strict)
+            self._initialized = True
+            self._apply(self._handlers)
+
+    def _resolve_env(self, parsed: ParseResult) -> tuple[Settings, tuple[Problem, ...]]:
+        resolution = resolve(parsed, self._registry, root=self.root, exists=self._exists)
+        self._pending = resolution.unknown
+        return resolution.settings, resolution.problems
+
+    def _ensure_init(self) -> None:
+        if not self._initialized:
+            self.init()
+
+    def _report_once(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            _report(message)
+
+    def set_output(
+        self,
+        *,
+        console: Console | object = _UNSET,
+        file: str | object | None = _UNSET,
+        format: str | object | None = _UNSET,  # noqa: A002 (the variable's name)
+        propagate: bool | object = _UNSET,
+    ) -> None:
+        """
+        Choose where records go; what is given here wins over the environment.
+
+        Args:
+            console: ``"stderr"``, ``"stdout"`` or ``"none"``.
+            file: a path to append the logs to as well, or ``None`` for no file.
+            format: a %-style format, ``"short"``, or ``None`` for the glog-style default.
+            propagate: let records go on to the parent loggers (for applications and
+                pytest's caplog that handle records themselves; combine with
+                ``console="none"`` to avoid printing them twice).
+
+        Raises:
+            FormatError: for an invalid format.
+            ValueError: for an unknown console.
+        """
+        if console is not _UNSET:
+            _check_console(console)
+        if isinstance(format, str):
+            make_formatter(format, artifact_of=self._artifact_of, color=False)
+        elif format is not _UNSET and format is not None:
+            raise FormatError(f"format must be a string or None, not {format!r}")
+        if propagate is not _UNSET and not isinstance(propagate, bool):
+            raise TypeError(f"propagate must be a bool, not {propagate!r}")
+        with self._lock:
+            for key, value in (("console", console), ("file", file), ("format", format), ("propagate", propagate)):
+                if value is not _UNSET:
+                    self._explicit_output[key] = value
+            if self._initialized:
+                self._handlers = self._make_handlers(strict=True)
+                self._apply(self._handlers)
+
+    def _make_handlers(self, strict: bool) -> tuple[logging.Handler, ...]:
+        env = self._env
+        explicit = self._explicit_output
+        console = explicit.get("console", env.console or self._output["console"])
+        if console not in CONSOLES:
+            self._report_once(
+                f"{env.name('CONSOLE')}={console!r} is not valid: use stderr, stdout or none; using stderr"
+            )
+            console = "stderr"
+        fmt = explicit.get("format", env.format)
+        assert fmt is None or isinstance(fmt, str)
+        try:
+            plain = make_formatter(fmt, artifact_of=self._artifact_of, color=False)
+        except FormatError as exc:
+            if strict:
+                raise
+            self._report_once(f"{env.name('FORMAT')}: {exc}; using the default format")
+            fmt, plain = None, make_formatter(None, artifact_of=self._artifact_of, color=False)
+        color = None
+        if fmt is None and not env.no_color:
+            color = RoutingFormatter(make_formatter(None, artifact_of=self._artifact_of, color=True), self._format_of)
+        plain = RoutingFormatter(plain, self._format_of)
+        handlers: list[logging.Handler] = []
+        if console != "none":
+            handlers.append(ConsoleHandler(self.name, console, plain, color))  # type: ignore[arg-type]
+        path = explicit.get("file", env.out)
+        if path is not None:
+            old = next((h for h in self._handlers if isinstance(h, FileHandler)), None)
+            if old is not None and old.baseFilename == os.path.abspath(str(path)):
+                old.setFormatter(plain)
+                handlers.append(old)
+            else:
+                try:
+                    handlers.append(FileHandler(self.name, str(path), plain))
+                except OSError as exc:
+                    self._report_once(
+                        f"{env.name('OUT')}={path!s}: cannot open the log file ({exc.strerror or exc}); "
+                        "logging to the console only"
+                    )
+        for stale in self._handlers:
+            if isinstance(stale, FileHandler) and stale not in handlers:
+                stale.close()
+        self._applier.propagate = bool(explicit.get("propagate", self._output["propagate"]))
+        return tuple(handlers) or (NullHandler(self.name),)
+
+    def _artifact_of(self, logger_name: str) -> str | None:
+        return self._artifact_loggers.get(logger_name)
+
+    def _format_of(self, logger_name: str) -> logging.Formatter | None:
+        artifact = self._artifact_loggers.get(logger_name)
+        return self._artifact_formats.get(artifact) if artifact is not None else None
+
+    def _plan(self) -> Plan:
+        return Plan(self._settings, self._registry, self._artifact_loggers, self.root)
+
+    def _apply(self, handlers: tuple[logging.Handler, ...] | None = None) -> None:
+        self._applier.apply(self._plan(), handlers)
+
+    def reset(self) -> None:
+        """
+        Undo everything: remove logdial's handlers, give every logger back its level and
+        propagation, forget the settings and the environment. Registrations are kept.
+        The next ``init()`` or ``set_logs()`` starts afresh.
+        """
+        with self._lock:
+            self._applier.release_all()
+            for handler in self._handlers:
+                handler.close()
+            self._handlers = ()
+            self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
+            self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()
+            self._reported.clear()
+            self._explicit_output.clear()
+            self._warned_precedence = False
+            self._initialized = False
+
+    def help_message(self, verbose: bool = False) -> str:
+        """
+        The help text: ``all``, every component, the artifacts (every one when
+        ``verbose``), with examples in the system's own variable names.
+        """
+        return help_message(self.name, self.root, self.var, self._registry, verbose=verbose)
+
+    def __repr__(self) -> str:
+        return f"LogSystem({self.name!r}, root={self.root!r}, env_prefix={self.env_prefix!r})"
+
+
+def _is_level(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def _check_console(console: object) -> None:
+    if console not in CONSOLES:
+        raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")

@@ -1,0 +1,75 @@
+"""Shared fixtures: every test runs with the logging tree and the environment as they were."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from logdial import LogSystem
+from logdial.demo._registrations import build_system
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _is_logging_var(name: str) -> bool:
+    return "_LOGS" in name or name in {"NO_COLOR", "TORCH_TRACE"}
+
+
+@pytest.fixture(autouse=True)
+def _isolate_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """
+    Snapshot the logger tree (levels, propagation, handlers, parents) and clear the
+    variables logdial reads; restore both afterwards.
+    """
+    for name in list(os.environ):
+        if _is_logging_var(name):
+            monkeypatch.delenv(name)
+    manager = logging.Logger.manager
+    saved_dict = dict(manager.loggerDict)
+    root = logging.getLogger()
+    loggers = [root, *(lg for lg in saved_dict.values() if isinstance(lg, logging.Logger))]
+    saved = [(lg, lg.level, lg.propagate, list(lg.handlers), lg.disabled, lg.parent) for lg in loggers]
+    yield
+    manager.loggerDict.clear()
+    manager.loggerDict.update(saved_dict)
+    for lg, level, propagate, handlers, disabled, parent in saved:
+        lg.level, lg.propagate, lg.handlers, lg.disabled, lg.parent = level, propagate, handlers, disabled, parent
+    manager._clear_cache()  # noqa: SLF001 (the stdlib's own invalidation)
+
+
+@pytest.fixture
+def system() -> Iterator[LogSystem]:
+    """
+    A fresh system ``testsys`` (prefix ``TESTSYS``) with two components and three artifacts.
+    """
+    logs = LogSystem("testsys")
+    logs.register_log("core", ["testsys.core"])
+    logs.register_log("io", ["testsys.io", "testsys.net"])
+    logs.register_artifact("graph", "The graph.", visible=True)
+    logs.register_artifact("graph_code", "The graph as code.")
+    logs.register_artifact("schedule", "The schedule.", off_by_default=True)
+    yield logs
+    logs.reset()
+
+
+@pytest.fixture
+def demo() -> Iterator[LogSystem]:
+    """
+    The demo's system (PyTorch's documented components and artifacts), not initialised.
+    """
+    logs = build_system()
+    yield logs
+    logs.reset()
+
+
+@pytest.fixture
+def python() -> str:
+    """
+    The interpreter to run subprocesses with (the one that has logdial installed).
+    """
+    return sys.executable
