@@ -73,3 +73,19 @@ def python() -> str:
     The interpreter to run subprocesses with (the one that has logdial installed).
     """
     return sys.executable
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """
+    ``--update-golden`` rewrites the golden files from the current output instead of
+    comparing against them.
+    """
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.txt from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """
+    Whether the run was asked to rewrite golden files.
+    """
+    return bool(request.config.getoption("--update-golden"))
