@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -22,37 +23,43 @@ ArtifactOf = Callable[[str], "str | None"]
 _COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[31m", "C": "\x1b[1;31m"}
 _RESET: Final = "\x1b[0m"
 
-_FIELD: Final = re.compile(r"%\((\w+)\)")
-#: Fields a custom format may use: the LogRecord attributes, and logdial's own.
-FIELDS: Final = frozenset(
-    {
-        "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
-        "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
-        "thread", "threadName", "processName", "process", "taskName", "message", "asctime",
-        "artifact", "relpath", "glog_level",
-    }
-)  # fmt: skip
+# A field ``%(key)`` (any key, so that ``%(msg.__class__)s`` is reported by name) or an
+# escaped ``%%``, which is literal text and no field.
+_TOKEN: Final = re.compile(r"%%|%\((?P<key>[^)]*)\)")
+#: Fields logdial adds to the record's own attributes.
+EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level"})
+#: Fields a custom format may use: the attributes of a LogRecord on this Python (so
+#: ``taskName`` only from 3.12), and logdial's own.
+FIELDS: Final = frozenset(logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__) | EXTRA_FIELDS
 
 _PATH_CACHE_LIMIT: Final = 4096
-_path_cache: dict[str, str] = {}
+# (the sys.path it holds for, pathname -> relative path). A new memo replaces it whenever
+# sys.path changes, so an entry added later is taken into account; one attribute, so that
+# a thread never pairs one sys.path with results computed under another.
+_path_memo: tuple[list[str], dict[str, str]] = ([], {})
 
 
 def relative_path(pathname: str) -> str:
     """
     ``pathname`` relative to the longest ``sys.path`` entry that contains it, else as is.
     """
-    cached = _path_cache.get(pathname)
+    global _path_memo  # noqa: PLW0603 (a memo of a pure function, swapped whole)
+    entries, cache = _path_memo
+    if sys.path != entries or len(cache) >= _PATH_CACHE_LIMIT:
+        entries, cache = list(sys.path), {}
+        _path_memo = (entries, cache)
+    cached = cache.get(pathname)
     if cached is not None:
         return cached
     best = ""
-    for entry in sys.path:
+    for entry in entries:
+        if not isinstance(entry, str):  # sys.path may hold other objects; skip them
+            continue
         base = os.path.abspath(entry or os.curdir)
         if len(base) > len(best) and pathname.startswith(base.rstrip(os.sep) + os.sep):
             best = base
     result = os.path.relpath(pathname, best) if best else pathname
-    if len(_path_cache) >= _PATH_CACHE_LIMIT:
-        _path_cache.clear()
-    _path_cache[pathname] = result
+    cache[pathname] = result
     return result
 
 
@@ -71,7 +78,14 @@ def _message_lines(record: logging.LogRecord, formatter: logging.Formatter) -> l
         text = f"{text}\n{record.exc_text}"
     if record.stack_info:
         text = f"{text}\n{formatter.formatStack(record.stack_info)}"
-    return text.split("\n")
+    return _LINE_BREAK.split(text)
+
+
+# Every line boundary str.splitlines() knows ("\r\n" as one): a reader that splits on any
+# of them (Python's universal newlines turn a lone "\r" into "\n") must still find the
+# prefix at the start of every line. Unlike splitlines(), a trailing break keeps its empty
+# last line, as torch does.
+_LINE_BREAK: Final = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class GlogFormatter(logging.Formatter):
@@ -86,14 +100,22 @@ class GlogFormatter(logging.Formatter):
         super().__init__()
         self._artifact_of = artifact_of
         self._color = color
-        self._second = -1
-        self._stamp = ""
+        # (second, its "MMDD HH:MM:SS"), one attribute so that threads formatting at once
+        # never pair one second with another's text.
+        self._stamp: tuple[int, str] = (-1, "")
 
     def _timestamp(self, created: float) -> str:
         second = int(created)
-        if second != self._second:  # one strftime per second, not per record
-            self._stamp, self._second = time.strftime("%m%d %H:%M:%S", time.localtime(second)), second
-        return f"{self._stamp}.{int((created - second) * 1_000_000):06d}"
+        # Rounded, not truncated: the float nearest 0.123456 may be 0.1234559..., and
+        # truncating would print half of all microsecond values one too low.
+        micros = round((created - second) * 1_000_000)
+        if micros >= 1_000_000:
+            second, micros = second + 1, micros - 1_000_000
+        cached_second, stamp = self._stamp
+        if second != cached_second:  # one strftime per second, not per record
+            stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
+            self._stamp = (second, stamp)
+        return f"{stamp}.{micros:06d}"
 
     def format(self, record: logging.LogRecord) -> str:
         """
@@ -155,13 +177,25 @@ class PercentFormatter(logging.Formatter):
 def check_format(fmt: str) -> None:
     """
     Raise ``FormatError`` unless ``fmt`` is a %-style format that works on any record.
+
+    A format needs at least one field (a text without one would print the same line for
+    every record, and is most likely a ``{}``-style format given by mistake), every field
+    must be a record attribute or one of logdial's, and the whole must apply cleanly.
     """
     if not isinstance(fmt, str) or not fmt:
         raise FormatError(f"a log format must be a non-empty string, not {fmt!r}")
-    unknown = sorted(set(_FIELD.findall(fmt)) - FIELDS)
-    if unknown:
+    fields = [m["key"] for m in _TOKEN.finditer(fmt) if m["key"] is not None]
+    if not fields:
         raise FormatError(
-            f"log format {fmt!r} uses unknown field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(FIELDS))}"
+            f"log format {fmt!r} has no field; write fields as %(name)s, e.g. '%(levelname)s: %(message)s'"
+        )
+    unknown = sorted(set(fields) - FIELDS)
+    if unknown:
+        close = [m for u in unknown for m in difflib.get_close_matches(u, FIELDS, n=1)]
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise FormatError(
+            f"log format {fmt!r} uses unknown field(s) {', '.join(map(repr, unknown))}{hint} "
+            f"Known fields: {', '.join(sorted(FIELDS))}"
         )
     try:
         logging.PercentStyle(fmt).validate()
@@ -185,6 +219,6 @@ def make_formatter(fmt: str | None, *, artifact_of: ArtifactOf, color: bool) -> 
     """
     if fmt is None:
         return GlogFormatter(artifact_of=artifact_of, color=color)
-    if fmt.strip().lower() in _BASIC_NAMES:
+    if isinstance(fmt, str) and fmt.strip().lower() in _BASIC_NAMES:
         fmt = logging.BASIC_FORMAT
     return PercentFormatter(fmt, artifact_of=artifact_of)

@@ -67,6 +67,18 @@ class ConsoleHandler(logging.StreamHandler[TextIO]):
     def stream(self, value: object) -> None:  # StreamHandler.setStream assigns it; ignore
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        """
+        Write ``record`` to the stream; drop it when there is none or it is closed.
+        """
+        stream = self.stream
+        # sys.stderr is None under pythonw and may be closed at shutdown: writing there
+        # would raise out of the caller's log call, since logging's handleError writes
+        # to that same closed stream.
+        if stream is None or getattr(stream, "closed", False):
+            return
+        super().emit(record)
+
     def format(self, record: logging.LogRecord) -> str:
         """
         Format ``record``, in colour when the stream is a terminal.

@@ -15,7 +15,8 @@ def _rows(rows: list[tuple[str, str]], indent: int = 2) -> list[str]:
     width = max((len(left) for left, _ in rows), default=0) + 2
     out = []
     for left, right in rows:
-        wrapped = textwrap.wrap(right, _WIDTH - indent - width) or [""]
+        # Long words (a format string, a path) stay whole rather than break mid-word.
+        wrapped = textwrap.wrap(right, _WIDTH - indent - width, break_long_words=False) or [""]
         out.append(" " * indent + left.ljust(width) + wrapped[0])
         out.extend(" " * (indent + width) + more for more in wrapped[1:])
     return out
@@ -50,9 +51,13 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
         "NAME=off keeps it silent even at DEBUG. The others follow their component at DEBUG,",
         "except those marked *, which are off by default and shown only when named.",
     ]
-    lines += _rows(artifacts) if artifacts else ["  (no artifacts are registered)"]
+    if artifacts:
+        lines += _rows(artifacts)
+    elif not hidden:
+        lines.append("  (no artifacts are registered)")
     if hidden:
-        lines.append(f"  ... and {hidden} more: {var}=+help lists every artifact.")
+        more = "more" if shown else "hidden"
+        lines.append(f"  ... and {hidden} {more}: {var}=+help lists every artifact.")
     lines += ["", "Wildcards: * and ? match registered names (graph* = every name starting with graph).", ""]
     lines += ["Examples:", *_rows(_examples(var, root, registry))]
     lines += [
@@ -63,7 +68,8 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
                 (f"{var}_OUT=PATH", "also append the logs to the file PATH"),
                 (
                     f"{var}_FORMAT=FMT",
-                    "a %-style format for each line, e.g. '%(levelname)s %(name)s: %(message)s'; "
+                    # no space inside the example, so that wrapping never splits it
+                    "a %-style format for each line, e.g. '%(asctime)s|%(levelname)s|%(message)s'; "
                     "'short' is logging's basic format",
                 ),
                 (f"{var}_CONSOLE=WHERE", "stderr (default), stdout, or none"),
@@ -79,7 +85,8 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
 
 def _examples(var: str, root: str, registry: Registry) -> list[tuple[str, str]]:
     names = list(registry.components)
-    arts = list(registry.artifacts.values())
+    # Visible artifacts first: the brief help lists only those, so its examples name them.
+    arts = sorted(registry.artifacts.values(), key=lambda a: not a.visible)
     examples: list[tuple[str, str]] = [(f'{var}="+all"', "everything at DEBUG")]
     if len(names) >= 2:
         examples.append((f'{var}="+{names[0]},{names[1]}"', f"{names[0]} at DEBUG, {names[1]} at INFO"))

@@ -19,8 +19,10 @@ class LazyString:
     >>> calls = []
     >>> lazy = LazyString(lambda n: calls.append(n) or f"{n} nodes", 3)
     >>> logging.getLogger("quiet.example").debug("graph: %s", lazy)  # disabled: no call
-    >>> calls, str(lazy), calls
-    ([], '3 nodes', [3])
+    >>> calls
+    []
+    >>> str(lazy), calls
+    ('3 nodes', [3])
     """
 
     __slots__ = ("_args", "_fn", "_kwargs")

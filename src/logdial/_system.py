@@ -226,10 +226,13 @@ class LogSystem:
         names = list(loggers)
         if self._initialized:
             self._applier.add(self._plan(), names)
-        else:
+        else:  # before init only artifact loggers are set, so an off one stays quiet
             plan = self._plan()
             for name in names:
-                logging.getLogger(name).setLevel(plan.level(name))
+                level = plan.level(name)
+                logger = logging.getLogger(name)
+                if name in self._artifact_loggers and logger.level != level:
+                    logger.setLevel(level)
 
     # -- settings -----------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+"""The public API is exactly what ``__all__`` says, importing it has no side effects."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import logdial
+
+EXPECTED = {
+    "Artifact",
+    "Component",
+    "FormatError",
+    "GlogFormatter",
+    "Item",
+    "LazyString",
+    "LogSystem",
+    "LogdialError",
+    "Registry",
+    "RegistrationError",
+    "Settings",
+    "SettingsError",
+    "warning_once",
+}
+
+
+class TestExports:
+    """
+    ``logdial.__all__`` pins the public names.
+    """
+
+    def test_all(self) -> None:
+        """
+        ``__all__`` is exactly the curated list, and every name in it exists.
+        """
+        assert EXPECTED == set(logdial.__all__)
+        assert all(hasattr(logdial, name) for name in logdial.__all__)
+
+    def test_public_names_documented(self) -> None:
+        """
+        Every public name has a docstring.
+        """
+        assert [] == [name for name in logdial.__all__ if not (getattr(logdial, name).__doc__ or "").strip()]
+
+    def test_modules_private(self) -> None:
+        """
+        Every implementation module starts with ``_``, except the demo package.
+        """
+        names = [m.name for m in pkgutil.iter_modules(logdial.__path__)]
+        assert [] == [n for n in names if not n.startswith("_") and n not in {"demo"}]
+
+    def test_error_hierarchy(self) -> None:
+        """
+        Settings and format errors are ValueErrors and LogdialErrors.
+        """
+        for cls in (logdial.SettingsError, logdial.FormatError, logdial.RegistrationError):
+            assert issubclass(cls, ValueError)
+            assert issubclass(cls, logdial.LogdialError)
+
+
+class TestImport:
+    """
+    Importing logdial does nothing but define names.
+    """
+
+    def test_no_side_effects(self) -> None:
+        """
+        No handler, no logger, no environment read, no optional module imported.
+        """
+        code = (
+            "import logging, os, sys\n"
+            "before = set(logging.Logger.manager.loggerDict)\n"
+            "os.environ['LOGDIAL_LOGS'] = 'help'\n"
+            "import logdial\n"
+            "print(sorted(set(logging.Logger.manager.loggerDict) - before))\n"
+            "print(logging.getLogger().handlers)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('logdial')))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        modules = [
+            "logdial",
+            "logdial._apply",
+            "logdial._env",
+            "logdial._errors",
+            "logdial._formatting",
+            "logdial._grammar",
+            "logdial._handlers",
+            "logdial._help",
+            "logdial._lazy",
+            "logdial._levels",
+            "logdial._modules",
+            "logdial._registry",
+            "logdial._settings",
+            "logdial._system",
+        ]
+        assert f"[]\n[]\n{modules}\n" == out
+
+    def test_installed_package_is_tested(self) -> None:
+        """
+        The tests run against the installed package when run by ``make test``.
+        """
+        assert "site-packages" in (logdial.__file__ or "") or "src" in (logdial.__file__ or "")
+
+
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(logdial.__path__, "logdial.") if not m.name.endswith("__main__")
+)
+
+
+class TestDocstringExamples:
+    """
+    The examples in the docstrings run.
+    """
+
+    @pytest.mark.parametrize("name", MODULES)
+    def test_doctests(self, name: str) -> None:
+        """
+        Every ``>>>`` example in the module gives what it shows.
+        """
+        module = importlib.import_module(name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert 0 == result.failed
