@@ -243,6 +243,30 @@ class TestSetLogs:
         assert logging.DEBUG == logging.getLogger("testsys.core").level
         assert logging.NOTSET == logging.getLogger("testsys.io").level
 
+    def test_modules_checked(self, system: LogSystem) -> None:
+        """
+        ``modules`` must map dotted names to levels; None skips a name.
+        """
+        message = (
+            "invalid set_logs() settings (2 items):\n"
+            "  modules['a b']: is not a dotted module name\n"
+            "  modules['x.y']=True: must be a level (an int)\n"
+            "TESTSYS_LOGS=help lists all names."
+        )
+        with pytest.raises(SettingsError, match=f"^{re.escape(message)}$"):
+            system.set_logs(modules={"a b": 10, "x.y": True, "fine": None})
+        with pytest.raises(SettingsError, match=r"^invalid set_logs\(\) settings: modules: must be a mapping"):
+            system.set_logs(modules=[("x", 10)])  # type: ignore[arg-type]
+        system.set_logs(modules={"fine": None, "any.name.at.all": logging.INFO})
+        assert {"any.name.at.all": logging.INFO} == dict(system.settings.levels)
+
+    def test_parse_must_get_a_string(self, system: LogSystem) -> None:
+        """
+        ``parse`` refuses anything but a string.
+        """
+        with pytest.raises(SettingsError, match=r"^settings must be a string, not bytes$"):
+            system.parse(b"+core")  # type: ignore[arg-type]
+
     def test_settings_must_be_a_string(self, system: LogSystem) -> None:
         """
         A positional argument that is not a string is explained.

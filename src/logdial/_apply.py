@@ -121,14 +121,6 @@ class Applier:
             self.tops = minimal
         _clear_level_caches()
 
-    def set_propagate(self, propagate: bool) -> None:
-        """
-        Let records go on from the system's top loggers to their parents (for caplog).
-        """
-        self.propagate = propagate
-        for name in self.tops:
-            logging.getLogger(name).propagate = propagate
-
     def release_all(self) -> None:
         """
         Remove logdial's handlers and give every logger back its level and propagation.
