@@ -9,15 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.subprocesses import is_logging_var
 
 from logdial import LogSystem
 from logdial.demo._registrations import build_system
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _is_logging_var(name: str) -> bool:
-    return "_LOGS" in name or name in {"NO_COLOR", "TORCH_TRACE"}
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +24,7 @@ def _isolate_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     variables logdial reads; restore both afterwards.
     """
     for name in list(os.environ):
-        if _is_logging_var(name):
+        if is_logging_var(name):
             monkeypatch.delenv(name)
     manager = logging.Logger.manager
     saved_dict = dict(manager.loggerDict)
@@ -39,7 +36,7 @@ def _isolate_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     manager.loggerDict.update(saved_dict)
     for lg, level, propagate, handlers, disabled, parent in saved:
         lg.level, lg.propagate, lg.handlers, lg.disabled, lg.parent = level, propagate, handlers, disabled, parent
-    manager._clear_cache()  # noqa: SLF001 (the stdlib's own invalidation)
+    manager._clear_cache()  # the stdlib's own invalidation of the level caches
 
 
 @pytest.fixture

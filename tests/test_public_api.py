@@ -107,9 +107,7 @@ class TestImport:
         assert "site-packages" in (logdial.__file__ or "") or "src" in (logdial.__file__ or "")
 
 
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(logdial.__path__, "logdial.") if not m.name.endswith("__main__")
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(logdial.__path__, "logdial.") if not m.name.endswith("__main__"))
 
 
 class TestDocstringExamples:

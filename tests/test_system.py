@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 
+import logdial
 from logdial import LogSystem, RegistrationError, SettingsError
 from logdial._handlers import is_logdial_handler
 from logdial._levels import OFF
@@ -352,11 +353,18 @@ class TestOverride:
         """
         Nested overrides unwind in order, also through an exception.
         """
-        with pytest.raises(KeyError), system.override(core=logging.INFO):
-            with system.override(core=logging.DEBUG):
-                assert logging.DEBUG == logging.getLogger("testsys.core").level
-            assert logging.INFO == logging.getLogger("testsys.core").level
-            raise KeyError("boom")
+        seen = []
+
+        def scoped() -> None:
+            with system.override(core=logging.INFO):
+                with system.override(core=logging.DEBUG):
+                    seen.append(logging.getLogger("testsys.core").level)
+                seen.append(logging.getLogger("testsys.core").level)
+                raise KeyError("boom")
+
+        with pytest.raises(KeyError):
+            scoped()
+        assert [logging.DEBUG, logging.INFO] == seen
         assert logging.NOTSET == logging.getLogger("testsys.core").level
 
     def test_wins_over_environment(self, system: LogSystem) -> None:
@@ -429,6 +437,17 @@ class TestRegistration:
         assert logging.DEBUG == log.level
         assert frozenset({"plugin_art"}) == system.settings.artifacts
 
+    def test_wildcard_covers_later_registrations(self, system: LogSystem) -> None:
+        """
+        A wildcard in the variable also matches what is registered after init.
+        """
+        system.init({"TESTSYS_LOGS": "graph*,+c*"})
+        system.register_artifact("graph_extra", "Registered late.")
+        system.register_log("cache", ["testsys.cache"])
+        assert frozenset({"graph", "graph_code", "graph_extra"}) == system.settings.artifacts
+        assert logging.DEBUG == logging.getLogger("testsys.cache").level
+        assert logging.DEBUG == system.getArtifactLogger("testsys.io", "graph_extra").level
+
     def test_logger_outside_root_gets_output(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A plugin's component outside the root gets logdial's handler, so its records show.
@@ -497,6 +516,28 @@ class TestOutput:
         system.set_logs("-core,graph_code")
         assert ["[__graph_code] graph_code"] == emit()
 
+    def test_component_after_module_sets_its_logger_only(
+        self, system: LogSystem, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """
+        ``-pkg,+comp`` (comp's logger is pkg): comp's own logger at DEBUG, the loggers
+        below it, even those made later, stay at the module's ERROR, as in torch; an
+        enabled artifact below still shows, and a later item below can lift a subtree.
+        """
+        system.init({})
+        system.set_logs("-testsys.core,+core,graph,+testsys.core.lifted")
+        logging.getLogger("testsys.core").debug("own")
+        late = logging.getLogger("testsys.core.made.later")
+        late.info("hidden")
+        late.error("error")
+        system.getArtifactLogger("testsys.core.made", "graph").debug("artifact")
+        system.getArtifactLogger("testsys.core.made", "graph_code").debug("hidden artifact")
+        logging.getLogger("testsys.core.lifted.sub").debug("lifted")
+        assert ["own", "error", "[__graph] artifact", "lifted"] == _lines(capsys.readouterr().err)
+        system.set_logs("+core")
+        late.info("now inherited")
+        assert ["now inherited"] == _lines(capsys.readouterr().err)
+
     def test_off_artifact_warning_stays_quiet(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A warning on an off-by-default artifact does not leak through logging's last resort
@@ -549,6 +590,36 @@ class TestOutput:
         logging.getLogger("testsys.core").warning("console only")
         assert ["both"] == _lines(path.read_text(encoding="utf-8"))
         assert ["both", "console only"] == _lines(capsys.readouterr().err)
+
+    def test_set_output_checks_its_arguments(self, system: LogSystem, tmp_path: object) -> None:
+        """
+        Wrong types and a file that cannot be opened are the caller's errors, said at once.
+        """
+        from pathlib import Path
+
+        with pytest.raises(TypeError, match=r"^file must be a path or None, not 3$"):
+            system.set_output(file=3)
+        with pytest.raises(TypeError, match=r"^propagate must be a bool, not 'yes'$"):
+            system.set_output(propagate="yes")
+        with pytest.raises(logdial.FormatError, match=r"^format must be a string or None, not 1$"):
+            system.set_output(format=1)
+        missing = Path(str(tmp_path)) / "no" / "such" / "dir" / "x.log"
+        with pytest.raises(FileNotFoundError, match=r"set_output\(file=...\) cannot open the log file"):
+            system.set_output(file=missing)
+        system.set_output(file=Path(str(tmp_path)) / "ok.log")  # a PathLike is fine
+
+    def test_new_top_above_old_one(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A component registered above one outside the root takes over the handler, so a
+        record still prints once.
+        """
+        system.init({})
+        system.register_log("inner", ["outside.pkg.inner"])
+        system.register_log("outer", ["outside.pkg"])
+        system.set_logs("+inner")
+        logging.getLogger("outside.pkg.inner").debug("once")
+        assert ["once"] == _lines(capsys.readouterr().err)
+        assert ["outside.pkg", "testsys"] == sorted(name for name, _ in _all_logdial_handlers())
 
     def test_bad_console(self, system: LogSystem) -> None:
         """

@@ -10,7 +10,7 @@ from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
 
-__all__ = ["Applier", "Plan"]
+__all__ = ["Applier", "FloorFilter", "Plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,46 @@ class Plan:
         return {self.root, *self.registry.logger_names, *self.artifact_loggers, *self.settings.levels}
 
 
+class FloorFilter(logging.Filter):
+    """
+    Holds back records of loggers below a "floor" (see ``Settings.floors``) that are under
+    the floor's level, on logdial's handlers, so that loggers created after the settings
+    were applied are covered too. With no floors it passes everything at once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.floors: Mapping[str, int] = {}
+        self.explicit: frozenset[str] = frozenset()
+
+    def update(self, plan: Plan) -> None:
+        """
+        Take the floors, and the loggers with a level of their own, from ``plan``.
+        """
+        explicit = {plan.root, *plan.settings.levels}
+        explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
+        self.explicit, self.floors = frozenset(explicit), plan.settings.floors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether ``record`` passes the floor of the nearest ancestor that has one.
+        """
+        floors = self.floors
+        if not floors:
+            return True
+        name = record.name
+        if name in self.explicit:
+            return True
+        while (cut := name.rfind(".")) > 0:
+            name = name[:cut]
+            floor = floors.get(name)
+            if floor is not None:
+                return record.levelno >= floor
+            if name in self.explicit:
+                return True
+        return True
+
+
 def _tops(names: Iterable[str]) -> set[str]:
     """
     The names that have no ancestor among ``names``: where logdial's handlers go.
@@ -88,6 +128,7 @@ class Applier:
         self.tops: set[str] = set()
         self.handlers: tuple[logging.Handler, ...] = ()
         self.propagate = False
+        self.floor_filter = FloorFilter()
         self._saved: dict[str, tuple[int, bool]] = {}
 
     def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
@@ -95,6 +136,7 @@ class Applier:
         Configure every owned logger for ``plan``; with ``handlers``, also place them.
         """
         owned = plan.owned()
+        self.floor_filter.update(plan)
         for name in owned:
             self._set_level(name, plan.level(name))
         for name in self.owned - owned:
@@ -108,6 +150,7 @@ class Applier:
         Configure newly registered loggers ``names`` without revisiting the others.
         """
         changed = False
+        self.floor_filter.update(plan)
         for name in names:
             self._set_level(name, plan.level(name))
             self.owned.add(name)
@@ -154,6 +197,9 @@ class Applier:
             for name in self.tops & tops:
                 self._detach(name)
         self.handlers = handlers
+        for handler in handlers:
+            if self.floor_filter not in handler.filters:
+                handler.addFilter(self.floor_filter)
         for name in tops:
             self._attach(name)
         self.tops = tops

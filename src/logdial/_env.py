@@ -20,7 +20,8 @@ class EnvConfig:
         logs: ``{P}_LOGS``, the settings (``None`` when unset or blank).
         out: ``{P}_LOGS_OUT``, a file to write the logs to as well.
         format: ``{P}_LOGS_FORMAT``, a %-style format, or ``short``/``basic``.
-        console: ``{P}_LOGS_CONSOLE``: ``stderr``, ``stdout`` or ``none``.
+        console: ``{P}_LOGS_CONSOLE``: ``stderr``, ``stdout`` or ``none`` (read in any
+            case, around spaces ignored; another value is kept for ``init()`` to report).
         strict: ``{P}_LOGS_STRICT`` is ``1``/``true``/``yes``/``on``.
         no_color: ``NO_COLOR`` is set to anything non-empty.
     """
@@ -48,12 +49,13 @@ class EnvConfig:
             return value if value is not None and value.strip() else None
 
         strict = get("LOGS_STRICT")
+        console = get("LOGS_CONSOLE")
         return cls(
             prefix=prefix,
             logs=get("LOGS"),
             out=get("LOGS_OUT"),
             format=get("LOGS_FORMAT"),
-            console=get("LOGS_CONSOLE"),
+            console=None if console is None else console.strip().lower(),
             strict=strict is not None and strict.strip().lower() in _TRUE,
             no_color=bool(env.get("NO_COLOR")),
         )

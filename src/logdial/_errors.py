@@ -42,3 +42,9 @@ class RegistrationError(LogdialError, ValueError):
     """
     An invalid registration: a bad name, or a name already registered as something else.
     """
+
+
+# Tracebacks show the public name (logdial.SettingsError), not the private module.
+for _cls in (LogdialError, SettingsError, FormatError, RegistrationError):
+    _cls.__module__ = "logdial"
+del _cls

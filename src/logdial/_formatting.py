@@ -92,7 +92,8 @@ class GlogFormatter(logging.Formatter):
     """
     glog-style lines, like torch's: ``I1201 06:54:18.123456 4242 pkg/mod.py:12] [__artifact] msg``.
 
-    Every line of a multi-line message or traceback carries the prefix, so no message can
+    Every line of a multi-line message or traceback (at any line boundary, carriage
+    returns and Unicode line separators included) carries the prefix, so no message can
     forge a line that looks like another record. ``color`` colours the level letter.
     """
 
@@ -192,10 +193,10 @@ def check_format(fmt: str) -> None:
     unknown = sorted(set(fields) - FIELDS)
     if unknown:
         close = [m for u in unknown for m in difflib.get_close_matches(u, FIELDS, n=1)]
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
         raise FormatError(
-            f"log format {fmt!r} uses unknown field(s) {', '.join(map(repr, unknown))}{hint} "
-            f"Known fields: {', '.join(sorted(FIELDS))}"
+            f"log format {fmt!r} uses unknown field(s) {', '.join(map(repr, unknown))}{hint}; "
+            f"known fields: {', '.join(sorted(FIELDS))}"
         )
     try:
         logging.PercentStyle(fmt).validate()
@@ -215,7 +216,11 @@ _BASIC_NAMES: Final = frozenset({"short", "basic"})
 
 def make_formatter(fmt: str | None, *, artifact_of: ArtifactOf, color: bool) -> logging.Formatter:
     """
-    The formatter for ``fmt``: glog-style when ``None``, else a validated %-style format.
+    The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for
+    ``short`` or ``basic`` (any case), else a validated %-style format.
+
+    Raises:
+        FormatError: for an invalid format.
     """
     if fmt is None:
         return GlogFormatter(artifact_of=artifact_of, color=color)

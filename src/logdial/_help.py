@@ -69,8 +69,8 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
                 (
                     f"{var}_FORMAT=FMT",
                     # no space inside the example, so that wrapping never splits it
-                    "a %-style format for each line, e.g. '%(asctime)s|%(levelname)s|%(message)s'; "
-                    "'short' is logging's basic format",
+                    "a %-style format for each line ('short' is logging's basic format), "
+                    "e.g. '%(asctime)s|%(levelname)s|%(message)s'",
                 ),
                 (f"{var}_CONSOLE=WHERE", "stderr (default), stdout, or none"),
                 (f"{var}_STRICT=1", "raise on an invalid item instead of reporting it and going on"),
@@ -99,6 +99,9 @@ def _examples(var: str, root: str, registry: Registry) -> list[tuple[str, str]]:
     if names and quiet is not None:
         examples.append((f'{var}="+{names[0]},{quiet.name}"', f"{names[0]} at DEBUG, and {quiet.name}"))
     examples.append((f'{var}="+{root}.some.module"', "one module (and those below it) at DEBUG"))
-    if names and arts:
-        examples.append((f'{var}="+{names[0]},{arts[0].name}=off"', f"{names[0]} at DEBUG without {arts[0].name}"))
+    # =off only changes something for an artifact that would follow its component, and
+    # under +all it does whichever component the artifact belongs to.
+    loud = next((a for a in arts if not a.off_by_default), None)
+    if loud is not None:
+        examples.append((f'{var}="+all,{loud.name}=off"', f"everything at DEBUG except the {loud.name} artifact"))
     return examples

@@ -42,23 +42,29 @@ class LazyString:
 #: How many distinct warnings ``warning_once`` remembers; the oldest is forgotten first.
 WARNING_ONCE_LIMIT: Final = 4096
 
-_seen: OrderedDict[tuple[str, str, tuple[Hashable, ...]], None] = OrderedDict()
+_seen: OrderedDict[tuple[Hashable, ...], None] = OrderedDict()
 _seen_lock = threading.Lock()
 
 
 def warning_once(logger: logging.Logger, msg: str, *args: Hashable) -> None:
     """
-    Log ``msg % args`` as a warning on ``logger`` the first time this triple is seen in
-    the process; later calls do nothing.
+    Log ``msg % args`` as a warning on ``logger`` the first time this triple (the
+    arguments compared with their types) is seen in the process; later calls do nothing.
+    The record points at the caller's line. Thread-safe: threads racing on the same
+    warning emit it once.
 
     The memory is bounded: it keeps the last ``WARNING_ONCE_LIMIT`` distinct warnings,
     so a warning forgotten that way can be emitted again.
     """
+    # The types are part of the key: 1, 1.0 and True are equal and hash alike, yet
+    # "%s" makes three different warnings of them.
+    types = tuple(type(a) for a in args)
+    key: tuple[Hashable, ...]
     try:
-        key = (logger.name, msg, tuple(args))
+        key = (logger.name, msg, args, types)
         hash(key)
     except TypeError:  # unhashable arguments: key on their text instead
-        key = (logger.name, msg, tuple(repr(a) for a in args))
+        key = (logger.name, msg, tuple(repr(a) for a in args), types)
     with _seen_lock:
         if key in _seen:
             return

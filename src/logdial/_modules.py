@@ -13,8 +13,9 @@ def module_exists(name: str) -> bool:
     """
     Whether ``name`` is an importable module or package.
 
-    Already-imported modules are looked up in ``sys.modules``; anything else is found
-    segment by segment with ``PathFinder``, which reads directories and imports nothing
+    Already-imported modules are looked up in ``sys.modules``, built-in and frozen ones
+    (with a frozen package's submodules) by name; anything else is found segment by
+    segment with ``PathFinder``, which reads directories and imports nothing
     (``importlib.util.find_spec`` would import every parent package).
 
     >>> module_exists("logging.handlers"), module_exists("logging.nope")
@@ -28,8 +29,13 @@ def module_exists(name: str) -> bool:
         if module is not None:
             path = getattr(module, "__path__", None)
             continue
-        if depth == 1 and (qualname in sys.builtin_module_names or _is_frozen(qualname)):
+        if depth == 1 and qualname in sys.builtin_module_names:
             path = None
+            continue
+        frozen = importlib.machinery.FrozenImporter.find_spec(qualname)
+        if frozen is not None:  # frozen packages have frozen submodules (__phello__.spam)
+            locations = frozen.submodule_search_locations
+            path = list(locations) if locations is not None else None
             continue
         if depth > 1 and path is None:
             return False  # a plain module has no submodules
@@ -42,7 +48,3 @@ def module_exists(name: str) -> bool:
         locations = spec.submodule_search_locations
         path = list(locations) if locations is not None else None
     return True
-
-
-def _is_frozen(name: str) -> bool:
-    return importlib.machinery.FrozenImporter.find_spec(name) is not None

@@ -47,10 +47,6 @@ class Artifact:
     log_format: str | None = None
 
 
-def _frozen(mapping: Mapping[str, object]) -> MappingProxyType[str, object]:
-    return MappingProxyType(dict(mapping))
-
-
 @dataclass(frozen=True, slots=True)
 class Registry:
     """
@@ -60,17 +56,18 @@ class Registry:
     components: Mapping[str, Component] = field(default_factory=lambda: MappingProxyType({}))
     artifacts: Mapping[str, Artifact] = field(default_factory=lambda: MappingProxyType({}))
 
-    def with_component(self, name: str, loggers: Iterable[str]) -> Registry:
+    def with_component(self, name: str, loggers: str | Iterable[str]) -> Registry:
         """
         Return a registry in which component ``name`` also covers ``loggers``.
 
         Registering a component again adds logger names to it, so a plugin can attach
-        its own loggers to a component it does not own.
+        its own loggers to a component it does not own. A single ``str`` is one logger
+        name (not its characters).
         """
         _check_name(name, "component")
         if name in self.artifacts:
             raise RegistrationError(f"{name!r} is already registered as an artifact; choose another component name")
-        names = tuple(dict.fromkeys(loggers))
+        names = (loggers,) if isinstance(loggers, str) else tuple(dict.fromkeys(loggers))
         if not names:
             raise RegistrationError(f"component {name!r} needs at least one logger name")
         for logger_name in names:

@@ -35,6 +35,9 @@ class Settings:
             their component is at DEBUG.
         components: component alias (and ``"all"``) → the level the settings gave it.
         modules: the unregistered module or logger names the settings name.
+        floors: logger → level for the loggers below it that the settings do not name:
+            set where a component item follows a module item that covers its logger
+            (``-pkg.sub,+comp``), so that the component's logger alone changes.
         help: ``"brief"`` or ``"full"`` when the settings ask for help, else ``None``.
         items: the items the settings were made from (not compared).
     """
@@ -44,6 +47,7 @@ class Settings:
     disabled: frozenset[str] = frozenset()
     components: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     modules: frozenset[str] = frozenset()
+    floors: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     help: HelpRequest | None = None
     items: tuple[Item, ...] = field(default=(), compare=False)
 
@@ -57,7 +61,8 @@ class Settings:
         return ",".join(item.text for item in self.items)
 
     def __hash__(self) -> int:
-        return hash((tuple(sorted(self.levels.items())), self.artifacts, self.disabled, self.modules, self.help))
+        levels, floors = tuple(sorted(self.levels.items())), tuple(sorted(self.floors.items()))
+        return hash((levels, floors, self.artifacts, self.disabled, self.modules, self.help))
 
 
 class Resolution(NamedTuple):
@@ -101,6 +106,8 @@ class _Builder:
         self.artifacts: set[str] = set()
         self.disabled: set[str] = set()
         self.modules: set[str] = set()
+        self.module_levels: dict[str, int] = {}  # module item -> level, while it covers its subtree
+        self.by_component: set[str] = set()  # loggers whose level a component (or all) item set
         self.help: HelpRequest | None = None
         self.items: list[Item] = []
         self.problems: list[Problem] = []
@@ -113,9 +120,28 @@ class _Builder:
             disabled=frozenset(self.disabled),
             components=MappingProxyType(self.components),
             modules=frozenset(self.modules),
+            floors=MappingProxyType(self.floors()),
             help=self.help,
             items=tuple(self.items),
         )
+
+    def floors(self) -> dict[str, int]:
+        # A component item after a module item that covers its logger sets that logger
+        # only: the loggers below it keep the module's level, as in torch, where the
+        # module was expanded into explicit levels for every submodule.
+        out = {}
+        for name in self.by_component:
+            parts = name.split(".")
+            for depth in range(len(parts), 0, -1):
+                level = self.module_levels.get(".".join(parts[:depth]))
+                if level is not None:
+                    out[name] = level
+                    break
+        return out
+
+    def set_component_level(self, logger_name: str, level: int) -> None:
+        self.levels[logger_name] = level
+        self.by_component.add(logger_name)
 
     def fail(self, item: Item, reason: str) -> None:
         self.problems.append(Problem(item.start, _written(item), reason))
@@ -127,14 +153,19 @@ class _Builder:
                 return self.fail(item, "help takes no value: write help, or +help for every artifact")
             self.help = "full" if item.sign == "+" or self.help == "full" else "brief"
         elif item.has_wildcard:
-            self.add_wildcard(item)
-        elif name == "all" or name in self.registry.components:
+            return self.add_wildcard(item)  # it records the item itself, once
+        elif name in ("all", self.root) or name in self.registry.components:
             level = self.level_of(item, name)
             if level is None:
                 return
-            targets = (self.root,) if name == "all" else self.registry.components[name].loggers
+            # The root's own name means what "all" means, as "torch" does in torch.
+            targets: tuple[str, ...]
+            if name in ("all", self.root):
+                name, targets = "all", (self.root,)
+            else:
+                targets = self.registry.components[name].loggers
             for logger_name in targets:
-                self.levels[logger_name] = level
+                self.set_component_level(logger_name, level)
             self.components[name] = level
         elif name in self.registry.artifacts:
             enabled = self.switch_of(item, name)
@@ -149,21 +180,37 @@ class _Builder:
     def add_wildcard(self, item: Item) -> None:
         components, artifacts = self.registry.match(item.name)
         if not components and not artifacts:
+            self.unknown.append(item)  # a plugin may register matching names later
             return self.fail(item, "the pattern matches no registered component or artifact" + self.hint(item.name))
         value = item.value
         if value is not None:
             # A value picks the kind it fits: a level for components, on/off for artifacts.
-            if parse_level(value) is None:
-                components = ()
-            if value.lower() not in _ON | _OFF:
-                artifacts = ()
-            if not components and not artifacts:
+            is_level = parse_level(value) is not None
+            is_switch = value.lower() in _ON | _OFF
+            if not is_level and not is_switch:
                 return self.fail(item, f"{value!r} is neither a level nor on/off")
+            fitting = (components if is_level else (), artifacts if is_switch else ())
+            if not any(fitting):
+                # The value fits one kind, and the pattern matches only the other.
+                kind, names, takes = (
+                    ("artifacts", artifacts, "on or off") if is_level else ("components", components, "a level")
+                )
+                return self.fail(
+                    item, f"the pattern matches only {kind} ({', '.join(names)}), which take {takes}, not {value!r}"
+                )
+            components, artifacts = fitting
+        elif item.sign:
+            # A sign asks for a level, which only components have: +* sets every
+            # component to DEBUG and leaves the artifacts to follow them.
+            if not components:
+                return self.fail(item, f"the pattern matches only artifacts ({', '.join(artifacts)}), "
+                                       f"which take no {item.sign}; write {item.name} to show them")  # fmt: skip
+            artifacts = ()
         for name in components:
             level = self.level_of(item, name)
             assert level is not None  # checked above
             for logger_name in self.registry.components[name].loggers:
-                self.levels[logger_name] = level
+                self.set_component_level(logger_name, level)
             self.components[name] = level
         for name in artifacts:
             self.set_artifact(name, value is None or value.lower() in _ON)
@@ -172,7 +219,10 @@ class _Builder:
     def add_module(self, item: Item) -> None:
         name = item.name
         if item.value is not None and item.value.lower() in {"on", "off", "true", "false", "yes", "no"}:
-            return self.fail(item, f"{name!r} is not an artifact, so it takes a level, not {item.value!r}")
+            self.unknown.append(item)  # a plugin may register this artifact later
+            return self.fail(
+                item, f"{name!r} is not an artifact, so it takes a level, not {item.value!r}" + self.hint(name)
+            )
         if not (name == self.root or name.startswith(self.root + ".") or self.exists(name)):
             self.unknown.append(item)
             return self.fail(item, "not a registered component or artifact, nor a module or logger" + self.hint(name))
@@ -182,9 +232,12 @@ class _Builder:
         # A module covers the loggers below it: drop what earlier items set on them, as
         # torch does by expanding a package into its submodules (without importing it).
         prefix = name + "."
-        for logger_name in [n for n in self.levels if n.startswith(prefix)]:
-            del self.levels[logger_name]
+        for table in (self.levels, self.module_levels):
+            for logger_name in [n for n in table if n.startswith(prefix)]:
+                del table[logger_name]
+        self.by_component = {n for n in self.by_component if n != name and not n.startswith(prefix)}
         self.levels[name] = level
+        self.module_levels[name] = level
         self.modules.add(name)
         self.items.append(item)
 

@@ -14,7 +14,7 @@ from typing import Final, Literal
 from ._apply import Applier, Plan
 from ._env import EnvConfig
 from ._errors import FormatError, RegistrationError, SettingsError
-from ._formatting import PercentFormatter, check_format, make_formatter
+from ._formatting import make_formatter
 from ._grammar import Item, ParseResult, Problem, parse_items
 from ._handlers import CONSOLES, Console, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 from ._help import help_message
@@ -174,13 +174,14 @@ class LogSystem:
                 as an artifact with other fields.
             FormatError: for an invalid ``log_format``.
         """
-        if log_format is not None:
-            check_format(log_format)
+        formatter = None
+        if log_format is not None:  # the same names as {P}_LOGS_FORMAT ("short", "basic")
+            formatter = make_formatter(log_format, artifact_of=self._artifact_of, color=False)
         artifact = Artifact(name, description, bool(visible), bool(off_by_default), log_format)
         with self._lock:
             self._registry = self._registry.with_artifact(artifact)
-            if log_format is not None:
-                self._artifact_formats[name] = PercentFormatter(log_format, artifact_of=self._artifact_of)
+            if formatter is not None:
+                self._artifact_formats[name] = formatter
             loggers = [n for n, a in self._artifact_loggers.items() if a == name]
             self._registered(name, loggers)
 
@@ -212,14 +213,19 @@ class LogSystem:
     artifact_logger = getArtifactLogger
 
     def _registered(self, name: str, loggers: Iterable[str]) -> None:
-        # Called under the lock after a registration: a plugin's name may be pending.
-        if self._pending and any(item.name == name or item.has_wildcard for item in self._pending):
-            assert self._env_parsed is not None
-            settings, _ = self._resolve_env(self._env_parsed)
-            if self._source == "env":
+        # Called under the lock after a registration. The variable may name it (a plugin's
+        # name, kept pending since init) or match it with a wildcard: resolve it again.
+        parsed = self._env_parsed
+        if parsed is not None and (
+            any(item.name == name or item.has_wildcard for item in self._pending)
+            or any(item.has_wildcard for item in parsed.items)
+        ):
+            settings, _ = self._resolve_env(parsed)
+            if self._source == "env" and settings != self._settings:
                 self._settings = settings
-                self._apply()
-                return
+                if self._initialized:
+                    self._apply()
+                    return
         self._configure_new(loggers)
 
     def _configure_new(self, loggers: Iterable[str]) -> None:
@@ -499,12 +505,24 @@ class LogSystem:
             raise FormatError(f"format must be a string or None, not {format!r}")
         if propagate is not _UNSET and not isinstance(propagate, bool):
             raise TypeError(f"propagate must be a bool, not {propagate!r}")
+        if file is not _UNSET and file is not None:
+            if not isinstance(file, (str, os.PathLike)):
+                raise TypeError(f"file must be a path or None, not {file!r}")
+            try:  # an explicit file that cannot be opened is the caller's error, said now
+                with open(file, "a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                message = f"set_output(file=...) cannot open the log file: {exc.strerror}"
+                raise OSError(exc.errno, message, file) from None
+            file = os.fspath(file)
         with self._lock:
             for key, value in (("console", console), ("file", file), ("format", format), ("propagate", propagate)):
                 if value is not _UNSET:
                     self._explicit_output[key] = value
             if self._initialized:
-                self._handlers = self._make_handlers(strict=True)
+                # What this call gave was checked above; what the environment gave was
+                # already reported by init(), so it is not an error here.
+                self._handlers = self._make_handlers(self.strict or self._env.strict)
                 self._apply(self._handlers)
 
     def _make_handlers(self, strict: bool) -> tuple[logging.Handler, ...]:
@@ -542,10 +560,8 @@ class LogSystem:
                 try:
                     handlers.append(FileHandler(self.name, str(path), plain))
                 except OSError as exc:
-                    self._report_once(
-                        f"{env.name('OUT')}={path!s}: cannot open the log file ({exc.strerror or exc}); "
-                        "logging to the console only"
-                    )
+                    rest = "logging to the console only" if console != "none" else "no log output is left"
+                    self._report_once(f"{env.name('OUT')}={path!s}: cannot open the log file ({exc.strerror}); {rest}")
         for stale in self._handlers:
             if isinstance(stale, FileHandler) and stale not in handlers:
                 stale.close()

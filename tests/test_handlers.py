@@ -1,0 +1,822 @@
+"""logdial's handlers, and a system's output end to end: console, file, format, colour."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from logdial import FormatError, GlogFormatter, LogSystem
+from logdial._formatting import PercentFormatter
+from logdial._handlers import TAG, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter, is_logdial_handler
+
+HERE = Path(__file__).resolve().parent
+#: A glog time stamp, for lines whose time is the real one.
+STAMP = r"\d{4} \d\d:\d\d:\d\d\.\d{6}"
+PID = os.getpid()
+#: What the formatters below make of ``record()``.
+PLAIN = "WARNING testsys.core: hello"
+COLORED = "\x1b[33mW\x1b[0m"
+
+
+def record(msg: str = "hello", name: str = "testsys.core", level: int = logging.WARNING) -> logging.LogRecord:
+    """
+    A record with a fixed time, process and place.
+    """
+    rec = logging.LogRecord(name, level, "/nowhere/mod.py", 7, msg, None, None)
+    rec.created, rec.msecs, rec.process = 1_700_000_000.5, 500.0, 1
+    return rec
+
+
+def console(which: str = "stderr", color: bool = True) -> ConsoleHandler:
+    """
+    A console handler whose plain output is ``PLAIN`` and whose colour output starts
+    with the coloured glog letter.
+    """
+    plain = PercentFormatter("%(levelname)s %(name)s: %(message)s")
+    return ConsoleHandler("testsys", which, plain, GlogFormatter(color=True) if color else None)  # type: ignore[arg-type]
+
+
+def read_pty(master: int, timeout: float = 10.0) -> bytes:
+    """
+    Everything written to the pty so far (until its other end closes, or a pause).
+    """
+    chunks = []
+    while select.select([master], [], [], timeout)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        timeout = 0.2  # once output came, a short pause means it is all there
+    return b"".join(chunks)
+
+
+@pytest.fixture
+def tty() -> Iterator[tuple[int, io.TextIOWrapper]]:
+    """
+    A real pseudo-terminal: (the master fd to read, a text stream on the terminal side).
+    """
+    master, slave = pty.openpty()
+    stream = open(slave, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    try:
+        yield master, stream
+    finally:
+        stream.close()
+        os.close(master)
+
+
+def warn(name: str, msg: str = "hello") -> None:
+    """
+    Log a warning on logger ``name``, from line ``WARN_LINE``.
+    """
+    logging.getLogger(name).warning(msg)
+
+
+WARN_LINE = warn.__code__.co_firstlineno + 4
+
+
+def glog(msg: str = "hello", letter: str = "W", tag: str = "") -> str:
+    """
+    The regex of one glog line made by ``warn()`` in this process.
+    """
+    return rf"{letter}{STAMP} {PID} test_handlers\.py:{WARN_LINE}\] {re.escape(tag + msg)}\n"
+
+
+@pytest.fixture
+def here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    Put this directory on sys.path, so this file's records show as ``test_handlers.py``.
+    """
+    monkeypatch.syspath_prepend(str(HERE))
+
+
+class TestIsLogdialHandler:
+    """
+    is_logdial_handler: tells logdial's handlers from the application's.
+    """
+
+    def test_logdial_handlers(self, tmp_path: Path) -> None:
+        """
+        Each of logdial's handlers is tagged with its system's name.
+        """
+        handlers = [console(), NullHandler("testsys"), FileHandler("testsys", str(tmp_path / "x.log"), GlogFormatter())]
+        try:
+            result = [(getattr(h, TAG), is_logdial_handler(h), is_logdial_handler(h, "testsys")) for h in handlers]
+        finally:
+            handlers[2].close()
+        assert [("testsys", True, True)] * 3 == result
+
+    def test_other_system(self) -> None:
+        """
+        A handler of another system is logdial's, but not that system's.
+        """
+        assert (True, False) == (is_logdial_handler(console()), is_logdial_handler(console(), "other"))
+
+    def test_application_handler(self) -> None:
+        """
+        The application's own handlers are not logdial's.
+        """
+        handlers = [logging.StreamHandler(io.StringIO()), logging.NullHandler(), logging.Handler()]
+        assert [False, False, False] == [is_logdial_handler(h) for h in handlers]
+
+
+class TestRoutingFormatter:
+    """
+    RoutingFormatter: an artifact's own formatter for its records, the base one for others.
+    """
+
+    def test_routes_by_logger_name(self) -> None:
+        """
+        A record whose logger has an override uses it; the others use the base.
+        """
+        special = PercentFormatter("[%(name)s] %(message)s")
+        formatter = RoutingFormatter(PercentFormatter("%(levelname)s %(message)s"), {"a.__graph": special}.get)
+        lines = [formatter.format(record(name="a.__graph")), formatter.format(record(name="a"))]
+        assert ["[a.__graph] hello", "WARNING hello"] == lines
+
+
+class TestConsoleHandler:
+    """
+    ConsoleHandler: finds sys.stderr / sys.stdout at emit time; colours only on a terminal.
+    """
+
+    def test_stderr_at_emit_time(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        The handler writes to whatever sys.stderr is when the record comes, so
+        contextlib.redirect_stderr captures it (torch binds the stream once and does not).
+        """
+        handler = console()
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(buffer):
+            handler.handle(record("redirected"))
+        handler.handle(record("captured"))
+        assert ("WARNING testsys.core: redirected\n", ("", "WARNING testsys.core: captured\n")) == (
+            buffer.getvalue(),
+            tuple(capsys.readouterr()),
+        )
+
+    def test_stdout(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``stdout`` writes to sys.stdout as it is at emit time.
+        """
+        handler = console("stdout")
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            handler.handle(record("redirected"))
+        handler.handle(record())
+        assert ("WARNING testsys.core: redirected\n", (PLAIN + "\n", "")) == (
+            buffer.getvalue(),
+            tuple(capsys.readouterr()),
+        )
+
+    def test_stream_cannot_be_pinned(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``setStream`` (which logging calls on StreamHandlers) does not pin a stream.
+        """
+        handler = console()
+        handler.setStream(io.StringIO())
+        handler.handle(record())
+        assert (sys.stderr, ("", PLAIN + "\n")) == (handler.stream, tuple(capsys.readouterr()))
+
+    def test_multi_line_record_written_whole(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A multi-line record comes out as its formatted lines and one terminator.
+        """
+        console().handle(record("a\nb"))
+        assert "WARNING testsys.core: a\nWARNING testsys.core: b\n" == capsys.readouterr().err
+
+    def test_plain_when_not_a_tty(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        On a stream that is not a terminal the plain formatter is used.
+        """
+        console().handle(record())
+        assert PLAIN + "\n" == capsys.readouterr().err
+
+    def test_color_on_a_tty(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+        """
+        On a real terminal the colour formatter is used.
+        """
+        master, stream = tty
+        with contextlib.redirect_stderr(stream):
+            console().handle(record())
+        expected = rf"{re.escape(COLORED)}1114 22:13:20\.500000 1 /nowhere/mod\.py:7\] hello\r\n"
+        assert re.fullmatch(expected, read_pty(master).decode()), expected
+
+    def test_tty_then_not(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+        """
+        The terminal check follows the stream: after a terminal, a plain stream gets
+        plain text again.
+        """
+        master, stream = tty
+        handler = console()
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(stream):
+            handler.handle(record())
+        with contextlib.redirect_stderr(buffer):
+            handler.handle(record())
+        assert (True, PLAIN + "\n") == (read_pty(master).startswith(COLORED.encode()), buffer.getvalue())
+
+    def test_no_color_formatter_on_a_tty(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+        """
+        Without a colour formatter (NO_COLOR, or a custom format) a terminal gets plain text.
+        """
+        master, stream = tty
+        with contextlib.redirect_stderr(stream):
+            console(color=False).handle(record())
+        assert (PLAIN + "\r\n").encode() == read_pty(master)
+
+    def test_closed_stream(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A closed sys.stderr is no terminal, and a record to it is dropped without an
+        exception (logging's own error report would write to that same closed stream
+        and raise out of the caller's log call); logging goes on once it is back.
+        """
+        handler = console()
+        closed = io.StringIO()
+        closed.close()
+        with contextlib.redirect_stderr(closed):
+            formatted = handler.format(record())
+            handler.handle(record("lost"))
+        handler.handle(record())
+        assert (PLAIN, ("", PLAIN + "\n")) == (formatted, tuple(capsys.readouterr()))
+
+    def test_closed_stream_through_a_logger(self) -> None:
+        """
+        A log call never raises because sys.stderr was closed.
+        """
+        handler = console()
+        logger = logging.getLogger("testsys.closed")
+        logger.addHandler(handler)
+        logger.propagate = False
+        closed = io.StringIO()
+        closed.close()
+        with contextlib.redirect_stderr(closed):
+            logger.warning("nowhere to go")
+        assert [handler] == logger.handlers
+
+    def test_no_stream(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        With sys.stderr set to None (pythonw), records are dropped quietly.
+        """
+        handler = console()
+        with contextlib.redirect_stderr(None):  # type: ignore[type-var]
+            handler.handle(record("lost"))
+        handler.handle(record())
+        assert ("", PLAIN + "\n") == tuple(capsys.readouterr())
+
+    def test_stream_without_isatty(self) -> None:
+        """
+        A file-like object without ``isatty`` is no terminal.
+        """
+
+        class Sink:
+            def __init__(self) -> None:
+                self.text = ""
+
+            def write(self, text: str) -> None:
+                self.text += text
+
+            def flush(self) -> None:
+                pass
+
+        sink = Sink()
+        with contextlib.redirect_stderr(sink):  # type: ignore[type-var]
+            console().handle(record())
+        assert PLAIN + "\n" == sink.text
+
+
+class TestFileHandler:
+    """
+    FileHandler: appends to the file, in UTF-8.
+    """
+
+    def test_appends(self, tmp_path: Path) -> None:
+        """
+        Existing content is kept; each record adds its lines.
+        """
+        path = tmp_path / "out.log"
+        path.write_text("preexisting\n", encoding="utf-8")
+        handler = FileHandler("testsys", str(path), PercentFormatter("%(levelname)s %(message)s"))
+        try:
+            handler.handle(record("one\ntwo"))
+            handler.handle(record("three"))
+        finally:
+            handler.close()
+        assert "preexisting\nWARNING one\nWARNING two\nWARNING three\n" == path.read_text(encoding="utf-8")
+
+    def test_utf8(self, tmp_path: Path) -> None:
+        """
+        The file is UTF-8 whatever the locale.
+        """
+        path = tmp_path / "out.log"
+        handler = FileHandler("testsys", str(path), PercentFormatter("%(message)s"))
+        try:
+            handler.handle(record("café ✓ 日本 \U0001f600"))
+        finally:
+            handler.close()
+        assert "café ✓ 日本 \U0001f600\n".encode() == path.read_bytes()
+
+    def test_missing_directory(self, tmp_path: Path) -> None:
+        """
+        A path in a missing directory fails when the handler is made, not at a record.
+        """
+        with pytest.raises(FileNotFoundError):
+            FileHandler("testsys", str(tmp_path / "missing" / "out.log"), GlogFormatter())
+
+
+class TestNullHandler:
+    """
+    NullHandler: keeps logging's last resort quiet on a logger whose output is off.
+    """
+
+    def test_quiet(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A warning on a logger that has only logdial's NullHandler prints nothing (with
+        no handler at all, logging's last resort would print it).
+        """
+        logger = logging.getLogger("testsys.silent")
+        logger.propagate = False
+        logger.addHandler(NullHandler("testsys"))
+        logger.warning("quiet")
+        logger.removeHandler(logger.handlers[0])
+        logger.warning("last resort")
+        assert ("", "last resort\n") == tuple(capsys.readouterr())
+
+
+class TestSystemOutput:
+    """
+    A LogSystem's output, end to end: what reaches stderr, stdout and the file.
+    """
+
+    def test_one_line_on_stderr(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        After init({}), a warning is exactly one glog line on stderr; INFO is below the
+        default level.
+        """
+        system.init({})
+        logging.getLogger("testsys.core").info("not shown")
+        warn("testsys.core")
+        out, err = capsys.readouterr()
+        assert ("", True) == (out, bool(re.fullmatch(glog(), err))), err
+
+    def test_every_component_logger(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        Each logger of each component, and the root, writes its record once.
+        """
+        system.init({})
+        for name in ("testsys", "testsys.core", "testsys.io", "testsys.net", "testsys.net.sub"):
+            warn(name, name)
+        err = capsys.readouterr().err
+        expected = "".join(glog(n) for n in ("testsys", "testsys.core", "testsys.io", "testsys.net", "testsys.net.sub"))
+        assert re.fullmatch(expected, err), err
+
+    def test_artifact_tag(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An enabled artifact's record carries its tag on every line.
+        """
+        system.init({"TESTSYS_LOGS": "graph"})
+        log = system.getArtifactLogger("testsys.core", "graph")
+        warn(log.name, "a\nb")
+        err = capsys.readouterr().err
+        assert re.fullmatch(glog("a", tag="[__graph] ") + glog("b", tag="[__graph] "), err), err
+
+    def test_redirect_stderr(self, system: LogSystem) -> None:
+        """
+        contextlib.redirect_stderr after init captures the system's records.
+        """
+        system.init({"TESTSYS_LOGS_FORMAT": "%(levelname)s:%(message)s"})
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(buffer):
+            warn("testsys.core")
+        assert "WARNING:hello\n" == buffer.getvalue()
+
+    def test_handlers_are_tagged(self, system: LogSystem, tmp_path: Path) -> None:
+        """
+        The handlers the system installs are logdial's, of this system.
+        """
+        system.init({"TESTSYS_LOGS_OUT": str(tmp_path / "out.log")})
+        handlers = logging.getLogger("testsys").handlers
+        assert [("ConsoleHandler", True), ("FileHandler", True)] == [
+            (type(h).__name__, is_logdial_handler(h, "testsys")) for h in handlers
+        ]
+
+    def test_out_file(self, system: LogSystem, tmp_path: Path, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        TESTSYS_LOGS_OUT appends the same lines to the file as go to stderr.
+        """
+        path = tmp_path / "out.log"
+        path.write_text("preexisting\n", encoding="utf-8")
+        system.init({"TESTSYS_LOGS_OUT": str(path)})
+        warn("testsys.core", "one\ntwo")
+        err = capsys.readouterr().err
+        text = path.read_text(encoding="utf-8")
+        assert (True, "preexisting\n" + err) == (bool(re.fullmatch(glog("one") + glog("two"), err)), text), err
+
+    def test_out_file_with_format(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        TESTSYS_LOGS_FORMAT applies to the file as well as to stderr.
+        """
+        path = tmp_path / "out.log"
+        system.init({"TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "short"})
+        warn("testsys.io")
+        assert ("WARNING:testsys.io:hello\n",) * 2 == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
+
+    def test_init_again_keeps_one_file_handler(
+        self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """
+        init() again with the same file writes each record once to it.
+        """
+        path = tmp_path / "out.log"
+        environ = {"TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "%(message)s"}
+        system.init(environ)
+        system.init(environ)
+        warn("testsys.core")
+        assert ("hello\n", "hello\n") == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
+
+    @pytest.mark.parametrize("value", ["stdout", " StdOut "])
+    def test_console_stdout(self, system: LogSystem, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        TESTSYS_LOGS_CONSOLE=stdout (any case) sends the records to stdout only.
+        """
+        system.init({"TESTSYS_LOGS_CONSOLE": value, "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core")
+        assert ("hello\n", "") == tuple(capsys.readouterr())
+
+    def test_console_none_with_file(
+        self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """
+        TESTSYS_LOGS_CONSOLE=none with TESTSYS_LOGS_OUT writes only to the file.
+        """
+        path = tmp_path / "out.log"
+        system.init(
+            {"TESTSYS_LOGS_CONSOLE": "none", "TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "%(message)s"}
+        )
+        warn("testsys.core")
+        assert (("", ""), "hello\n") == (tuple(capsys.readouterr()), path.read_text(encoding="utf-8"))
+
+    def test_console_none(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        TESTSYS_LOGS_CONSOLE=none alone prints nothing anywhere, not even through
+        logging's last resort.
+        """
+        system.init({"TESTSYS_LOGS_CONSOLE": "none"})
+        warn("testsys.core")
+        logging.getLogger("testsys.core").error("an error")
+        assert ("", "") == tuple(capsys.readouterr())
+
+    def test_console_invalid(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An unknown TESTSYS_LOGS_CONSOLE is reported once, and stderr used.
+        """
+        system.init({"TESTSYS_LOGS_CONSOLE": "tty", "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core")
+        expected = "TESTSYS_LOGS_CONSOLE='tty' is not valid: use stderr, stdout or none; using stderr\nhello\n"
+        assert ("", expected) == tuple(capsys.readouterr())
+
+    def test_out_missing_directory(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A TESTSYS_LOGS_OUT in a missing directory is one clear message on stderr naming
+        the path and the reason (not a traceback, not once per init), and the console
+        keeps logging.
+        """
+        path = tmp_path / "missing" / "out.log"
+        environ = {"TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "%(message)s"}
+        system.init(environ)
+        warn("testsys.core", "one")
+        system.init(environ)
+        warn("testsys.core", "two")
+        expected = (
+            f"TESTSYS_LOGS_OUT={path}: cannot open the log file (No such file or directory); "
+            "logging to the console only\none\ntwo\n"
+        )
+        assert ("", expected) == tuple(capsys.readouterr())
+
+    def test_out_is_a_directory(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A TESTSYS_LOGS_OUT that cannot be written (a directory) is reported with its reason.
+        """
+        system.init({"TESTSYS_LOGS_OUT": str(tmp_path), "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core")
+        expected = (
+            f"TESTSYS_LOGS_OUT={tmp_path}: cannot open the log file (Is a directory); logging to the console only\n"
+            "hello\n"
+        )
+        assert expected == capsys.readouterr().err
+
+    def test_invalid_format(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An invalid TESTSYS_LOGS_FORMAT is reported once at init, and the default format used.
+        """
+        system.init({"TESTSYS_LOGS_FORMAT": "{levelname}: {message}"})
+        warn("testsys.core")
+        report = (
+            "TESTSYS_LOGS_FORMAT: log format '{levelname}: {message}' has no field; write fields as %(name)s, "
+            "e.g. '%(levelname)s: %(message)s'; using the default format\n"
+        )
+        err = capsys.readouterr().err
+        assert (report, True) == (err[: len(report)], bool(re.fullmatch(glog(), err[len(report) :]))), err
+
+    def test_invalid_format_strict_env(self, system: LogSystem) -> None:
+        """
+        With TESTSYS_LOGS_STRICT=1 an invalid format raises FormatError at init.
+        """
+        message = "log format '%(' has no field; write fields as %(name)s, e.g. '%(levelname)s: %(message)s'"
+        with pytest.raises(FormatError, match=f"^{re.escape(message)}$"):
+            system.init({"TESTSYS_LOGS_FORMAT": "%(", "TESTSYS_LOGS_STRICT": "1"})
+
+    def test_invalid_format_strict_system(self) -> None:
+        """
+        A system made with ``strict=True`` raises FormatError for an invalid format.
+        """
+        logs = LogSystem("strictsys", strict=True)
+        message = "log format '%(name)' is not a valid %-style format (Invalid format '%(name)' for '%' style); "
+        message += "write fields as %(name)s, and a literal percent sign as %%"
+        try:
+            with pytest.raises(FormatError, match=f"^{re.escape(message)}$"):
+                logs.init({"STRICTSYS_LOGS_FORMAT": "%(name)"})
+        finally:
+            logs.reset()
+
+    def test_artifact_log_format(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An artifact registered with ``log_format`` formats its records (every line) with
+        it; the other records keep the default format.
+        """
+        system.register_artifact("trace", "A trace.", log_format="[%(artifact)s] %(levelname)s %(message)s")
+        system.init({"TESTSYS_LOGS": "trace"})
+        system.getArtifactLogger("testsys.core", "trace").debug("a\nb")
+        warn("testsys.core")
+        err = capsys.readouterr().err
+        assert re.fullmatch(r"\[trace\] DEBUG a\n\[trace\] DEBUG b\n" + glog(), err), err
+
+    def test_artifact_log_format_beats_env_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An artifact's ``log_format`` wins over TESTSYS_LOGS_FORMAT for its records.
+        """
+        system.register_artifact("trace", "A trace.", log_format="<%(message)s>")
+        system.init({"TESTSYS_LOGS": "trace", "TESTSYS_LOGS_FORMAT": "short"})
+        system.getArtifactLogger("testsys.io", "trace").info("t")
+        warn("testsys.io")
+        assert "<t>\nWARNING:testsys.io:hello\n" == capsys.readouterr().err
+
+    def test_traceback(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A logged exception is written with every traceback line prefixed.
+        """
+        system.init({})
+        try:
+            raise KeyError("missing")
+        except KeyError:
+            logging.getLogger("testsys.core").exception("lookup failed")
+        lines = capsys.readouterr().err.split("\n")
+        prefix = rf"E{STAMP} {PID} \S+:\d+\] "
+        assert (
+            ["lookup failed", "Traceback (most recent call last):", "KeyError: 'missing'", ""],
+            [],
+        ) == (
+            [re.sub(prefix, "", line) for line in (lines[0], lines[1], lines[-2], lines[-1])],
+            [line for line in lines[:-1] if not re.match(prefix, line)],
+        )
+
+    def test_color_on_a_tty(
+        self, system: LogSystem, tty: tuple[int, io.TextIOWrapper], tmp_path: Path, here: None
+    ) -> None:
+        """
+        With stderr on a terminal the line is coloured there, and the file gets the same
+        line without colour.
+        """
+        master, stream = tty
+        path = tmp_path / "out.log"
+        with contextlib.redirect_stderr(stream):
+            system.init({"TESTSYS_LOGS_OUT": str(path)})
+            warn("testsys.core")
+        shown = read_pty(master).decode()
+        text = path.read_text(encoding="utf-8")
+        assert (True, True, shown.replace(COLORED, "W").replace("\r\n", "\n")) == (
+            shown.startswith(COLORED),
+            bool(re.fullmatch(glog(), text)),
+            text,
+        ), (shown, text)
+
+    def test_no_color_on_a_tty(self, system: LogSystem, tty: tuple[int, io.TextIOWrapper], here: None) -> None:
+        """
+        NO_COLOR keeps a terminal plain.
+        """
+        master, stream = tty
+        with contextlib.redirect_stderr(stream):
+            system.init({"NO_COLOR": "1"})
+            warn("testsys.core")
+        shown = read_pty(master).decode().replace("\r\n", "\n")
+        assert re.fullmatch(glog(), shown), shown
+
+    def test_artifact_log_format_invalid(self, system: LogSystem) -> None:
+        """
+        An invalid ``log_format`` fails at registration.
+        """
+        message = f"log format '%(nope)s' uses unknown field(s) 'nope'; known fields: {KNOWN}"
+        with pytest.raises(FormatError, match=f"^{re.escape(message)}$"):
+            system.register_artifact("trace", "A trace.", log_format="%(nope)s")
+
+
+#: The fields a format may use on this Python.
+KNOWN = (
+    "args, artifact, asctime, created, exc_info, exc_text, filename, funcName, glog_level, levelname, "
+    "levelno, lineno, message, module, msecs, msg, name, pathname, process, processName, relativeCreated, "
+    "relpath, stack_info, " + ("taskName, " if sys.version_info >= (3, 12) else "") + "thread, threadName"
+)
+
+
+class TestSetOutput:
+    """
+    LogSystem.set_output: console, file and format from Python, over the environment.
+    """
+
+    def test_console(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``console`` switches between stderr, stdout and none at once.
+        """
+        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
+        seen = []
+        for where in ("stdout", "none", "stderr"):
+            system.set_output(console=where)
+            warn("testsys.core", where)
+            seen.append(tuple(capsys.readouterr()))
+        assert [("stdout\n", ""), ("", ""), ("", "stderr\n")] == seen
+
+    def test_wins_over_environment(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        What set_output gives wins over TESTSYS_LOGS_CONSOLE, also when given before init.
+        """
+        system.set_output(console="stderr")
+        system.init({"TESTSYS_LOGS_CONSOLE": "stdout", "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core")
+        assert ("", "hello\n") == tuple(capsys.readouterr())
+
+    def test_file(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``file`` adds the file; ``file=None`` stops writing to it.
+        """
+        path = tmp_path / "out.log"
+        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
+        system.set_output(file=str(path))
+        warn("testsys.core", "one")
+        system.set_output(file=None)
+        warn("testsys.core", "two")
+        assert ("one\ntwo\n", "one\n") == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
+
+    def test_file_over_environment(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``file=None`` switches off a TESTSYS_LOGS_OUT file.
+        """
+        path = tmp_path / "out.log"
+        system.init({"TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core", "one")
+        system.set_output(file=None)
+        warn("testsys.core", "two")
+        assert ("one\ntwo\n", "one\n") == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
+
+    def test_format(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``format`` sets a %-style format or ``short``; ``None`` brings back glog style.
+        """
+        system.init({})
+        system.set_output(format="%(name)s|%(message)s")
+        warn("testsys.core", "custom")
+        system.set_output(format="short")
+        warn("testsys.core", "short")
+        system.set_output(format=None)
+        warn("testsys.core", "glog")
+        err = capsys.readouterr().err
+        assert re.fullmatch(r"testsys\.core\|custom\nWARNING:testsys\.core:short\n" + glog("glog"), err), err
+
+    def test_invalid_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        An invalid format is a FormatError, and the output stays as it was.
+        """
+        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
+        message = f"log format '%(nope)s' uses unknown field(s) 'nope'; known fields: {KNOWN}"
+        with pytest.raises(FormatError, match=f"^{re.escape(message)}$"):
+            system.set_output(format="%(nope)s")
+        warn("testsys.core")
+        assert "hello\n" == capsys.readouterr().err
+
+    def test_format_not_a_string(self, system: LogSystem) -> None:
+        """
+        A format that is neither a string nor None is a FormatError.
+        """
+        with pytest.raises(FormatError, match=r"^format must be a string or None, not 42$"):
+            system.set_output(format=42)
+
+    def test_invalid_console(self, system: LogSystem) -> None:
+        """
+        An unknown console is a ValueError naming the accepted ones.
+        """
+        with pytest.raises(ValueError, match=r"^console must be one of stderr, stdout, none, not 'tty'$"):
+            system.set_output(console="tty")
+
+    def test_after_tolerated_env_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        Once init() has reported an invalid TESTSYS_LOGS_FORMAT and gone on with the
+        default, set_output() for something else (the console) works and does not raise
+        for that variable.
+        """
+        system.init({"TESTSYS_LOGS_FORMAT": "%(nope)s"})
+        capsys.readouterr()
+        system.set_output(console="stdout")
+        warn("testsys.core")
+        out, err = capsys.readouterr()
+        assert (True, "") == (bool(re.fullmatch(rf"W{STAMP} {PID} .*\] hello\n", out)), err), (out, err)
+
+
+#: A program that logs one warning from line 6 of ``python -c``.
+CHILD = """
+import logging, logdial
+logs = logdial.LogSystem("ttysys")
+logs.register_log("core", ["ttysys.core"])
+logs.init()
+logging.getLogger("ttysys.core").warning("hello")
+"""
+
+
+def run_child(python: str, env: dict[str, str], *, tty_stdout: bool = False) -> tuple[int, str, str]:
+    """
+    Run CHILD with stderr (or stdout, with ``tty_stdout``) on a real terminal and the
+    other on a pipe: (pid, what the terminal shows, what the pipe got).
+    """
+    master, slave = pty.openpty()
+    full_env = {**os.environ, **env}
+    try:
+        with subprocess.Popen(
+            [python, "-c", CHILD],
+            stdout=slave if tty_stdout else subprocess.PIPE,
+            stderr=subprocess.PIPE if tty_stdout else slave,
+            env=full_env,
+        ) as proc:
+            os.close(slave)
+            slave = -1
+            piped = proc.communicate(timeout=60)[0 if not tty_stdout else 1]
+            shown = read_pty(master)
+        assert 0 == proc.returncode
+        return proc.pid, shown.decode(), piped.decode()
+    finally:
+        if slave != -1:
+            os.close(slave)
+        os.close(master)
+
+
+class TestColorEndToEnd:
+    """
+    Colour in a real process: only on a terminal, never with NO_COLOR or a custom format.
+    """
+
+    def test_color_on_a_terminal(self, python: str) -> None:
+        """
+        stderr on a terminal: the level letter is coloured.
+        """
+        pid, shown, piped = run_child(python, {})
+        expected = rf"{re.escape(COLORED)}{STAMP} {pid} <string>:6\] hello\r\n"
+        assert (True, "") == (bool(re.fullmatch(expected, shown)), piped), shown
+
+    def test_no_color(self, python: str) -> None:
+        """
+        NO_COLOR=1 keeps a terminal plain.
+        """
+        pid, shown, _ = run_child(python, {"NO_COLOR": "1"})
+        assert re.fullmatch(rf"W{STAMP} {pid} <string>:6\] hello\r\n", shown), shown
+
+    def test_custom_format_on_a_terminal(self, python: str) -> None:
+        """
+        A custom format is never coloured.
+        """
+        _, shown, _ = run_child(python, {"TTYSYS_LOGS_FORMAT": "short"})
+        assert "WARNING:ttysys.core:hello\r\n" == shown
+
+    def test_not_a_terminal(self, python: str) -> None:
+        """
+        stderr on a pipe is plain even though stdout is a terminal.
+        """
+        pid, shown, piped = run_child(python, {}, tty_stdout=True)
+        assert ("", True) == (shown, bool(re.fullmatch(rf"W{STAMP} {pid} <string>:6\] hello\n", piped))), piped
+
+    def test_stdout_console_on_a_terminal(self, python: str) -> None:
+        """
+        With TTYSYS_LOGS_CONSOLE=stdout it is stdout's terminal that decides the colour.
+        """
+        pid, shown, piped = run_child(python, {"TTYSYS_LOGS_CONSOLE": "stdout"}, tty_stdout=True)
+        expected = rf"{re.escape(COLORED)}{STAMP} {pid} <string>:6\] hello\r\n"
+        assert (True, "") == (bool(re.fullmatch(expected, shown)), piped), shown
