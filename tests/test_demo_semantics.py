@@ -63,8 +63,12 @@ def _execute(run: Run, cwd: Path) -> Output:
 
 # -- parsing the output ----------------------------------------------------------------
 
+#: A trace context as the log prefix shows it: [x/y], [x/y_z] (an attempt), [!a/x/y]
+#: (compiled autograd); x and y may be "-".
+_CONTEXT = r"\[(?:!\d+/)?(?:\d+|-)/(?:\d+|-)(?:_\d+)?\]"
 _GLOG = re.compile(
-    r"^(?P<head>(?P<level>[VIWEC])\d{4} \d{2}:\d{2}:\d{2}\.\d{6} \d+ \S+:\d+\] (?:\[__(?P<artifact>\w+)\] )?)"
+    r"^(?P<head>(?P<level>[VIWEC])\d{4} \d{2}:\d{2}:\d{2}\.\d{6} \d+ \S+:\d+\] "
+    rf"(?:(?P<context>{_CONTEXT}) )?(?:\[__(?P<artifact>\w+)\] )?)"
     r"(?P<text>.*)$"
 )
 _APP = re.compile(r"^app: (?P<levelname>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<name>[\w.]+): (?P<text>.*)$")
@@ -95,8 +99,9 @@ ALL_LEVELS = {"V", "I", "W", "E"}
 @dataclass(frozen=True)
 class Record:
     """
-    One log record as printed: level letter, component, artifact, message, and which
-    handler printed it ("logdial", or "app" for the application's basicConfig handler).
+    One log record as printed: level letter, component, artifact, message, which
+    handler printed it ("logdial", or "app" for the application's basicConfig handler),
+    and the trace context its prefix shows ("[0/1_1]", or None outside any).
     """
 
     level: str
@@ -104,6 +109,7 @@ class Record:
     artifact: str | None
     text: str
     via: str
+    context: str | None = None
 
 
 def _component(text: str, artifact: str | None) -> str:
@@ -126,11 +132,14 @@ def parse(stderr: str) -> list[Record]:
         glog = _GLOG.match(line)
         if glog is not None and glog["head"] == head:
             last = records[-1]
-            records[-1] = Record(last.level, last.component, last.artifact, f"{last.text}\n{glog['text']}", last.via)
+            records[-1] = Record(
+                last.level, last.component, last.artifact, f"{last.text}\n{glog['text']}", last.via, last.context
+            )
         elif glog is not None:
             head = glog["head"]
             artifact = glog["artifact"]
-            records.append(Record(glog["level"], _component(glog["text"], artifact), artifact, glog["text"], "logdial"))
+            component = _component(glog["text"], artifact)
+            records.append(Record(glog["level"], component, artifact, glog["text"], "logdial", glog["context"]))
         elif (app := _APP.match(line)) is not None:
             head = None
             assert app["name"] == "some.random.module", line  # only the user's module is the app's
@@ -270,6 +279,29 @@ class TestParser:
         """
         with pytest.raises(AssertionError, match="not a log line: 'Traceback"):
             parse("Traceback (most recent call last):\n")
+
+    def test_reads_the_trace_context(self) -> None:
+        """
+        The trace context between the prefix and the artifact tag or message, in each
+        form torch shows ([x/y], [x/y_z], [!a/x/y]), is the record's context; a line
+        with another context is another record.
+        """
+        stderr = (
+            "W1201 07:05:23.763962 6784 logdial/demo/_pipeline.py:180] [0/0] dynamo: graph break\n"
+            "V1201 07:05:23.763970 6784 logdial/demo/_pipeline.py:186] [0/0_1] [__graph_code] TRACED GRAPH\n"
+            "V1201 07:05:23.763970 6784 logdial/demo/_pipeline.py:186] [0/0_1] [__graph_code]  row\n"
+            "V1201 07:05:23.763970 6784 logdial/demo/_pipeline.py:186] [0/1_1] [__graph_code] TRACED GRAPH\n"
+            "I1201 07:05:23.763980 6784 logdial/demo/_pipeline.py:249] [!0/-/-] [__compiled_autograd] captured\n"
+            "E1201 07:05:23.763990 6784 logdial/demo/_pipeline.py:270] aot: no context\n"
+        )
+        expected = [
+            Record("W", "dynamo", None, "dynamo: graph break", "logdial", "[0/0]"),
+            Record("V", "dynamo", "graph_code", "TRACED GRAPH\n row", "logdial", "[0/0_1]"),
+            Record("V", "dynamo", "graph_code", "TRACED GRAPH", "logdial", "[0/1_1]"),
+            Record("I", "dynamo", "compiled_autograd", "captured", "logdial", "[!0/-/-]"),
+            Record("E", "aot", None, "aot: no context", "logdial", None),
+        ]
+        assert expected == parse(stderr)
 
 
 class TestEveryRun:
@@ -465,6 +497,97 @@ class TestPlusSomeRandomModuleSchedule:
         Only the schedule.
         """
         assert {"schedule"} == artifacts(records["+some.random.module,schedule"])
+
+
+class TestCompileIds:
+    """
+    Each log line of the demo shows the compile id it was made under, as torch's do.
+    """
+
+    @staticmethod
+    def _contexts(run: list[Record], text: str) -> list[str | None]:
+        return [r.context for r in run if r.text.startswith(text)]
+
+    def test_sequence(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        Under +all, the contexts follow the pipeline: the first compile's attempts
+        [0/0] and [0/0_1], the recompile's [0/1] and [0/1_1], compiled autograd
+        [!0/-/-], the DDP split back in [0/1_1], the recompile limit [0/2], and the
+        closing errors outside any context.
+        """
+        run = [r for r in records["+all"] if r.via == "logdial"]
+        sequence = [run[0].context]
+        for record in run[1:]:
+            if record.context != sequence[-1]:
+                sequence.append(record.context)
+        expected = ["[0/0]", "[0/0_1]", "[0/1]", "[0/1_1]", "[!0/-/-]", "[0/1_1]", "[0/2]", None]
+        assert expected == sequence
+
+    def test_dynamo_before_the_graph_break(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        Tracing up to the graph break, and the graph-break warning, are attempt 0 of
+        each compile: [0/0], then [0/1].
+        """
+        run = records["+all"]
+        graph_break = "dynamo: graph break in toy_fn on data-dependent control flow"
+        assert ["[0/0]", "[0/1]"] == self._contexts(run, graph_break)
+        assert ["[0/0]", "[0/1]"] == self._contexts(run, "dynamo: Step 1: start tracing toy_fn")
+        assert ["[0/0]", "[0/1]"] == self._contexts(run, "Graph break in user code at")
+        assert ["[0/0]", "[0/1]"] == [r.context for r in run if r.artifact == "graph_breaks"]
+
+    def test_attempt_after_the_graph_break(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        The graph, guards, aot and inductor lines of each compile are its attempt 1:
+        [0/0_1], then [0/1_1].
+        """
+        run = records["+all"]
+        for artifact in ("graph", "graph_code", "guards", "aot_joint_graph", "aot_graphs"):
+            expected = ["[0/0_1]"] * (2 if artifact == "aot_graphs" else 1)
+            expected += ["[0/1_1]"] * len(expected)
+            assert (artifact, expected) == (artifact, [r.context for r in run if r.artifact == artifact])
+        for component in ("aot", "inductor"):
+            compiles = [r.context for r in run if r.component == component and r.artifact is None and r.level != "E"]
+            assert (component, {"[0/0_1]", "[0/1_1]"}) == (component, set(compiles))
+        assert ["[0/0_1]", "[0/1_1]"] == self._contexts(run, "aot: input y was mutated in place")
+        assert ["[0/0_1]", "[0/1_1]"] == self._contexts(run, "inductor: no autotuning cache found")
+
+    def test_recompile(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        The recompile's reason (the recompiles artifact) and its warning are [0/1].
+        """
+        run = records["+all"]
+        assert ["[0/1]"] == [r.context for r in run if r.artifact == "recompiles"]
+        assert ["[0/1]"] == self._contexts(run, "dynamo: recompiling toy_fn because its input sizes changed")
+
+    def test_compiled_autograd(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        Both compiled-autograd records are [!0/-/-]; the DDP split is [0/1_1].
+        """
+        run = records["+all"]
+        assert ["[!0/-/-]", "[!0/-/-]"] == [r.context for r in run if r.artifact == "compiled_autograd"]
+        assert ["[0/1_1]"] == [r.context for r in run if r.artifact == "ddp_graphs"]
+
+    def test_recompile_limit(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        The recompile-limit error is [0/2]; the errors after it are outside any context.
+        """
+        run = records["+all"]
+        assert ["[0/2]"] == self._contexts(run, "dynamo: toy_fn exceeded the recompile limit of 2")
+        assert [None] == self._contexts(run, "aot: could not save the forward graph's metadata")
+        assert [None] == self._contexts(run, "inductor: kernel_0 failed its accuracy check")
+        assert [None] == self._contexts(run, "dynamo: symbolic shapes produced 2 guards")
+
+    def test_same_ids_without_a_setting(self, records: dict[str | None, list[Record]]) -> None:
+        """
+        TORCH_LOGS unset: the warnings and errors carry the same ids as under +all, and
+        the user's records (the app's handler) none.
+        """
+        expected = [
+            (r.level, r.text, r.context) for r in records["+all"] if r.level in {"W", "E"} and r.component != "user"
+        ]
+        actual = [(r.level, r.text, r.context) for r in records[None] if r.component != "user"]
+        assert expected == actual
+        assert {None} == {r.context for r in records[None] if r.component == "user"}
 
 
 # -- extensions and corner cases -------------------------------------------------------

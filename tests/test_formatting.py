@@ -396,7 +396,7 @@ class TestCheckFormat:
     KNOWN = (
         "args, artifact, asctime, created, exc_info, exc_text, filename, funcName, glog_level, levelname, "
         "levelno, lineno, message, module, msecs, msg, name, pathname, process, processName, relativeCreated, "
-        "relpath, stack_info, " + ("taskName, " if sys.version_info >= (3, 12) else "") + "thread, threadName"
+        "relpath, stack_info, " + ("taskName, " if sys.version_info >= (3, 12) else "") + "thread, threadName, trace_id"
     )
 
     @pytest.mark.parametrize(

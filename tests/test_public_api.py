@@ -85,9 +85,12 @@ class TestImport:
         modules = [
             "logdial",
             "logdial._apply",
+            "logdial._context",
             "logdial._env",
             "logdial._errors",
+            "logdial._fast",
             "logdial._formatting",
+            "logdial._frozen",
             "logdial._grammar",
             "logdial._handlers",
             "logdial._help",
@@ -97,6 +100,8 @@ class TestImport:
             "logdial._registry",
             "logdial._settings",
             "logdial._system",
+            "logdial._trace",
+            "logdial._tracing",
         ]
         assert f"[]\n[]\n{modules}\n" == out
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from ._frozen import Frozen
 from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
@@ -13,8 +13,7 @@ from ._settings import Settings
 __all__ = ["Applier", "FloorFilter", "Plan"]
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Frozen):
     """
     Everything ``Applier.apply`` needs: the settings and what is registered.
 
@@ -25,10 +24,15 @@ class Plan:
         root: the system's root logger name.
     """
 
+    __slots__ = ("artifact_loggers", "registry", "root", "settings")
+    _fields = ("settings", "registry", "artifact_loggers", "root")
     settings: Settings
     registry: Registry
     artifact_loggers: Mapping[str, str]
     root: str
+
+    def __init__(self, settings: Settings, registry: Registry, artifact_loggers: Mapping[str, str], root: str) -> None:
+        self._set(settings=settings, registry=registry, artifact_loggers=artifact_loggers, root=root)
 
     def level(self, name: str) -> int:
         """
@@ -75,24 +79,29 @@ class FloorFilter(logging.Filter):
         explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
         self.explicit, self.floors = frozenset(explicit), plan.settings.floors
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def floor(self, name: str) -> int:
         """
-        Whether ``record`` passes the floor of the nearest ancestor that has one.
+        The level records of logger ``name`` must reach, beyond their loggers' levels:
+        the floor of the nearest ancestor that has one, unless a logger on the way (or
+        ``name`` itself) has a level of its own in the settings. 0 when there is none.
         """
         floors = self.floors
-        if not floors:
-            return True
-        name = record.name
-        if name in self.explicit:
-            return True
+        if not floors or name in self.explicit:
+            return 0
         while (cut := name.rfind(".")) > 0:
             name = name[:cut]
             floor = floors.get(name)
             if floor is not None:
-                return record.levelno >= floor
+                return floor
             if name in self.explicit:
-                return True
-        return True
+                return 0
+        return 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether ``record`` reaches its floor.
+        """
+        return not self.floors or record.levelno >= self.floor(record.name)
 
 
 def _tops(names: Iterable[str]) -> set[str]:

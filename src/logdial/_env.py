@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+
+from ._frozen import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["EnvConfig"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
-@dataclass(frozen=True, slots=True)
-class EnvConfig:
+class EnvConfig(Frozen):
     """
     What the environment says, for the variables of prefix ``P``.
 
@@ -24,15 +27,42 @@ class EnvConfig:
             case, around spaces ignored; another value is kept for ``init()`` to report).
         strict: ``{P}_LOGS_STRICT`` is ``1``/``true``/``yes``/``on``.
         no_color: ``NO_COLOR`` is set to anything non-empty.
+        trace: ``{P}_TRACE``, a directory to write the structured trace into.
     """
 
+    __slots__ = ("console", "format", "logs", "no_color", "out", "prefix", "strict", "trace")
+    _fields = ("prefix", "logs", "out", "format", "console", "strict", "no_color", "trace")
     prefix: str
-    logs: str | None = None
-    out: str | None = None
-    format: str | None = None
-    console: str | None = None
-    strict: bool = False
-    no_color: bool = False
+    logs: str | None
+    out: str | None
+    format: str | None
+    console: str | None
+    strict: bool
+    no_color: bool
+    trace: str | None
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        logs: str | None = None,
+        out: str | None = None,
+        format: str | None = None,  # noqa: A002 (the variable's name)
+        console: str | None = None,
+        strict: bool = False,
+        no_color: bool = False,
+        trace: str | None = None,
+    ) -> None:
+        self._set(
+            prefix=prefix,
+            logs=logs,
+            out=out,
+            format=format,
+            console=console,
+            strict=strict,
+            no_color=no_color,
+            trace=trace,
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, *, prefix: str) -> EnvConfig:
@@ -58,6 +88,7 @@ class EnvConfig:
             console=None if console is None else console.strip().lower(),
             strict=strict is not None and strict.strip().lower() in _TRUE,
             no_color=bool(env.get("NO_COLOR")),
+            trace=get("TRACE"),
         )
 
     def name(self, suffix: str = "") -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import re
@@ -10,14 +9,19 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Final
 
 from ._errors import FormatError
 from ._levels import glog_letter
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+
 __all__ = ["GlogFormatter", "PercentFormatter", "make_formatter", "relative_path"]
 
 ArtifactOf = Callable[[str], "str | None"]
+ContextOf = Callable[[], str]
 
 # ANSI colours for the level letter on a terminal.
 _COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[31m", "C": "\x1b[1;31m"}
@@ -27,7 +31,7 @@ _RESET: Final = "\x1b[0m"
 # escaped ``%%``, which is literal text and no field.
 _TOKEN: Final = re.compile(r"%%|%\((?P<key>[^)]*)\)")
 #: Fields logdial adds to the record's own attributes.
-EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level"})
+EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level", "trace_id"})
 #: Fields a custom format may use: the attributes of a LogRecord on this Python (so
 #: ``taskName`` only from 3.12), and logdial's own.
 FIELDS: Final = frozenset(logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__) | EXTRA_FIELDS
@@ -67,6 +71,10 @@ def _no_artifact(name: str) -> str | None:
     return None
 
 
+def _no_context() -> str:
+    return ""
+
+
 def _message_lines(record: logging.LogRecord, formatter: logging.Formatter) -> list[str]:
     """
     The record's message, exception and stack, split into lines. Does not touch ``record``.
@@ -90,16 +98,23 @@ _LINE_BREAK: Final = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 class GlogFormatter(logging.Formatter):
     """
-    glog-style lines, like torch's: ``I1201 06:54:18.123456 4242 pkg/mod.py:12] [__artifact] msg``.
+    glog-style lines, like torch's: ``I1201 06:54:18.123456 4242 pkg/mod.py:12] [0/1] [__artifact] msg``.
+
+    ``context_of()`` gives the display form of the trace context the record was made in
+    (``[0/1]``), or ``""``; it is read when the record is formatted, which for logdial's
+    handlers is in the thread and task that logged it.
 
     Every line of a multi-line message or traceback (at any line boundary, carriage
     returns and Unicode line separators included) carries the prefix, so no message can
     forge a line that looks like another record. ``color`` colours the level letter.
     """
 
-    def __init__(self, *, artifact_of: ArtifactOf = _no_artifact, color: bool = False) -> None:
+    def __init__(
+        self, *, artifact_of: ArtifactOf = _no_artifact, color: bool = False, context_of: ContextOf = _no_context
+    ) -> None:
         super().__init__()
         self._artifact_of = artifact_of
+        self._context_of = context_of
         self._color = color
         # (second, its "MMDD HH:MM:SS"), one attribute so that threads formatting at once
         # never pair one second with another's text.
@@ -127,6 +142,9 @@ class GlogFormatter(logging.Formatter):
             letter = f"{_COLORS[letter]}{letter}{_RESET}"
         artifact = self._artifact_of(record.name)
         tag = f"[__{artifact}] " if artifact else ""
+        context = self._context_of()
+        if context:
+            tag = f"{context} {tag}"
         prefix = (
             f"{letter}{self._timestamp(record.created)} {record.process} "
             f"{relative_path(record.pathname)}:{record.lineno}] {tag}"
@@ -147,15 +165,24 @@ class PercentFormatter(logging.Formatter):
     A %-style format string applied to each line of the message, validated when built.
 
     Besides the LogRecord attributes, a format may use ``%(artifact)s`` (the artifact's
-    name, or empty), ``%(relpath)s`` (the source path relative to ``sys.path``) and
-    ``%(glog_level)s`` (V, I, W, E or C).
+    name, or empty), ``%(relpath)s`` (the source path relative to ``sys.path``),
+    ``%(glog_level)s`` (V, I, W, E or C) and ``%(trace_id)s`` (the trace context, e.g.
+    ``[0/1]``, or empty).
     """
 
-    def __init__(self, fmt: str, *, artifact_of: ArtifactOf = _no_artifact, datefmt: str | None = None) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        *,
+        artifact_of: ArtifactOf = _no_artifact,
+        datefmt: str | None = None,
+        context_of: ContextOf = _no_context,
+    ) -> None:
         check_format(fmt)
         super().__init__(fmt, datefmt=datefmt, style="%")
         self._fmt_text = fmt
         self._artifact_of = artifact_of
+        self._context_of = context_of
         self._needs_time = "%(asctime)" in fmt
 
     def format(self, record: logging.LogRecord) -> str:
@@ -166,6 +193,7 @@ class PercentFormatter(logging.Formatter):
         values["artifact"] = self._artifact_of(record.name) or ""
         values["relpath"] = relative_path(record.pathname)
         values["glog_level"] = glog_letter(record.levelno)
+        values["trace_id"] = self._context_of()
         if self._needs_time:
             values["asctime"] = self.formatTime(record, self.datefmt)
         out = []
@@ -192,6 +220,8 @@ def check_format(fmt: str) -> None:
         )
     unknown = sorted(set(fields) - FIELDS)
     if unknown:
+        import difflib  # only on an error: it is slow to import
+
         close = [m for u in unknown for m in difflib.get_close_matches(u, FIELDS, n=1)]
         hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
         raise FormatError(
@@ -201,7 +231,9 @@ def check_format(fmt: str) -> None:
     try:
         logging.PercentStyle(fmt).validate()
         sample = logging.LogRecord("logdial", logging.INFO, __file__, 1, "message", None, None)
-        values = dict(sample.__dict__, message="message", asctime="", artifact="", relpath="", glog_level="I")
+        values = dict(
+            sample.__dict__, message="message", asctime="", artifact="", relpath="", glog_level="I", trace_id=""
+        )
         fmt % values
     except (ValueError, TypeError, KeyError) as exc:
         raise FormatError(
@@ -214,7 +246,9 @@ def check_format(fmt: str) -> None:
 _BASIC_NAMES: Final = frozenset({"short", "basic"})
 
 
-def make_formatter(fmt: str | None, *, artifact_of: ArtifactOf, color: bool) -> logging.Formatter:
+def make_formatter(
+    fmt: str | None, *, artifact_of: ArtifactOf, color: bool, context_of: ContextOf = _no_context
+) -> logging.Formatter:
     """
     The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for
     ``short`` or ``basic`` (any case), else a validated %-style format.
@@ -223,7 +257,7 @@ def make_formatter(fmt: str | None, *, artifact_of: ArtifactOf, color: bool) -> 
         FormatError: for an invalid format.
     """
     if fmt is None:
-        return GlogFormatter(artifact_of=artifact_of, color=color)
+        return GlogFormatter(artifact_of=artifact_of, color=color, context_of=context_of)
     if isinstance(fmt, str) and fmt.strip().lower() in _BASIC_NAMES:
         fmt = logging.BASIC_FORMAT
-    return PercentFormatter(fmt, artifact_of=artifact_of)
+    return PercentFormatter(fmt, artifact_of=artifact_of, context_of=context_of)

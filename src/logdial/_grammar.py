@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final, NamedTuple
+from collections import namedtuple
+
+from ._frozen import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final, NamedTuple
+
+    class _ProblemFields(NamedTuple):
+        start: int
+        text: str
+        reason: str
+
+    class _ParseFields(NamedTuple):
+        items: tuple[Item, ...]
+        problems: tuple[Problem, ...]
+
+else:
+    _ProblemFields = namedtuple("Problem", ("start", "text", "reason"))
+    _ParseFields = namedtuple("ParseResult", ("items", "problems"))
 
 __all__ = ["Item", "ParseResult", "Problem", "parse_items"]
 
@@ -14,8 +32,7 @@ _VALUE: Final = re.compile(r"\w+")
 _SIGNS: Final = "+-"
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(Frozen):
     """
     One item of a settings string, e.g. ``+dynamo``, ``graph_code=off``.
 
@@ -26,10 +43,15 @@ class Item:
         start: the offset of the item in the settings string (0-based).
     """
 
+    __slots__ = ("name", "sign", "start", "value")
+    _fields = ("sign", "name", "value", "start")
     sign: str
     name: str
     value: str | None
-    start: int = 0
+    start: int
+
+    def __init__(self, sign: str, name: str, value: str | None, start: int = 0) -> None:
+        self._set(sign=sign, name=name, value=value, start=start)
 
     @property
     def text(self) -> str:
@@ -51,23 +73,20 @@ class Item:
         return "*" in self.name or "?" in self.name
 
 
-class Problem(NamedTuple):
+class Problem(_ProblemFields):
     """
     A syntax error in one item: where it starts, what was written, and what is wrong.
     """
 
-    start: int
-    text: str
-    reason: str
+    __slots__ = ()
 
 
-class ParseResult(NamedTuple):
+class ParseResult(_ParseFields):
     """
     The items of a settings string, and the syntax errors found beside them.
     """
 
-    items: tuple[Item, ...]
-    problems: tuple[Problem, ...]
+    __slots__ = ()
 
 
 def parse_items(settings: str) -> ParseResult:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Final, Literal, TextIO
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final, Literal, TextIO
+
+    Console = Literal["stderr", "stdout", "none"]
+    _StreamHandler = logging.StreamHandler[TextIO]
+else:
+    _StreamHandler = logging.StreamHandler
 
 __all__ = ["ConsoleHandler", "FileHandler", "NullHandler", "RoutingFormatter", "is_logdial_handler"]
 
-Console = Literal["stderr", "stdout", "none"]
 CONSOLES: Final = ("stderr", "stdout", "none")
 
 #: The attribute that marks a handler as logdial's, holding the name of its system.
@@ -41,7 +48,7 @@ class RoutingFormatter(logging.Formatter):
         return (self._override_of(record.name) or self.base).format(record)
 
 
-class ConsoleHandler(logging.StreamHandler[TextIO]):
+class ConsoleHandler(_StreamHandler):
     """
     Writes to ``sys.stderr`` or ``sys.stdout`` as they are at emit time, so redirection and
     pytest's ``capsys`` see the records; colours the output only on a terminal.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from ._registry import Registry
 
 __all__ = ["help_message"]
@@ -12,6 +10,8 @@ _WIDTH = 100
 
 
 def _rows(rows: list[tuple[str, str]], indent: int = 2) -> list[str]:
+    import textwrap  # only for the help text: it is slow to import
+
     width = max((len(left) for left, _ in rows), default=0) + 2
     out = []
     for left, right in rows:

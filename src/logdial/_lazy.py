@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Final
+from collections.abc import Hashable
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["WARNING_ONCE_LIMIT", "LazyString", "warning_once"]
 
 
-class LazyString:
+class LazyString(functools.partial[object]):
     """
     A log argument whose text is computed only if a record is actually formatted.
+
+    It is a ``functools.partial`` whose ``str()`` calls it: the partial's constructor is
+    written in C, so building one for a call that turns out to be disabled costs less
+    than any class written in Python (see benchmarks/RESULTS.md).
 
     >>> import logging
     >>> calls = []
@@ -25,18 +33,13 @@ class LazyString:
     ('3 nodes', [3])
     """
 
-    __slots__ = ("_args", "_fn", "_kwargs")
-
-    def __init__(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
-        self._fn = fn
-        self._args = args
-        self._kwargs = kwargs
+    __slots__ = ()
 
     def __str__(self) -> str:
-        return str(self._fn(*self._args, **self._kwargs))
+        return str(self())
 
     def __repr__(self) -> str:
-        return f"LazyString({self._fn!r})"
+        return f"LazyString({self.func!r})"
 
 
 #: How many distinct warnings ``warning_once`` remembers; the oldest is forgotten first.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from types import MappingProxyType
-from typing import Final
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["LEVEL_NAMES", "OFF", "glog_letter", "level_name", "parse_level"]
 

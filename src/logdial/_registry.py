@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
 
 from ._errors import RegistrationError
+from ._frozen import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Final
 
 __all__ = ["RESERVED", "Artifact", "Component", "Registry", "check_logger_name"]
 
@@ -17,18 +19,21 @@ __all__ = ["RESERVED", "Artifact", "Component", "Registry", "check_logger_name"]
 RESERVED: Final = frozenset({"all", "help"})
 
 
-@dataclass(frozen=True, slots=True)
-class Component:
+class Component(Frozen):
     """
     A named component: an alias for one or more stdlib logger names.
     """
 
+    __slots__ = ("loggers", "name")
+    _fields = ("name", "loggers")
     name: str
     loggers: tuple[str, ...]
 
+    def __init__(self, name: str, loggers: tuple[str, ...]) -> None:
+        self._set(name=name, loggers=loggers)
 
-@dataclass(frozen=True, slots=True)
-class Artifact:
+
+class Artifact(Frozen):
     """
     A named artifact: one kind of debug output that can be switched on alone.
 
@@ -40,21 +45,44 @@ class Artifact:
         log_format: a %-style format string for this artifact's records, or ``None``.
     """
 
+    __slots__ = ("description", "log_format", "name", "off_by_default", "visible")
+    _fields = ("name", "description", "visible", "off_by_default", "log_format")
     name: str
     description: str
-    visible: bool = False
-    off_by_default: bool = False
-    log_format: str | None = None
+    visible: bool
+    off_by_default: bool
+    log_format: str | None
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        visible: bool = False,
+        off_by_default: bool = False,
+        log_format: str | None = None,
+    ) -> None:
+        self._set(
+            name=name, description=description, visible=visible, off_by_default=off_by_default, log_format=log_format
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(Frozen):
     """
     An immutable snapshot of a system's registrations. ``with_*`` return new snapshots.
     """
 
-    components: Mapping[str, Component] = field(default_factory=lambda: MappingProxyType({}))
-    artifacts: Mapping[str, Artifact] = field(default_factory=lambda: MappingProxyType({}))
+    __slots__ = ("artifacts", "components")
+    _fields = ("components", "artifacts")
+    components: Mapping[str, Component]
+    artifacts: Mapping[str, Artifact]
+
+    def __init__(
+        self, components: Mapping[str, Component] | None = None, artifacts: Mapping[str, Artifact] | None = None
+    ) -> None:
+        self._set(
+            components=MappingProxyType({}) if components is None else components,
+            artifacts=MappingProxyType({}) if artifacts is None else artifacts,
+        )
 
     def with_component(self, name: str, loggers: str | Iterable[str]) -> Registry:
         """
@@ -115,6 +143,8 @@ class Registry:
         names = ["all", *self.components, *self.artifacts]
         lowered = {n.lower(): n for n in names}
         key = name.lower().lstrip("+-").replace("*", "").replace("?", "")
+        import difflib  # only on an error: it is slow to import
+
         return [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=3, cutoff=0.6)]
 
     @property

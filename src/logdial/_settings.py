@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections import namedtuple
 from types import MappingProxyType
-from typing import Final, Literal, NamedTuple
 
+from ._frozen import Frozen
 from ._grammar import Item, ParseResult, Problem
 from ._levels import parse_level
 from ._registry import Registry
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Final, Literal, NamedTuple
+
+    HelpRequest = Literal["brief", "full"]
+
+    class _ResolutionFields(NamedTuple):
+        settings: Settings
+        problems: tuple[Problem, ...]
+        unknown: tuple[Item, ...]
+
+else:
+    _ResolutionFields = namedtuple("Resolution", ("settings", "problems", "unknown"))
 
 __all__ = ["Resolution", "Settings", "format_problems", "resolve"]
 
@@ -18,13 +32,10 @@ _SIGN_LEVELS: Final = MappingProxyType({"+": logging.DEBUG, "": logging.INFO, "-
 _ON: Final = frozenset({"on", "true", "1", "yes"})
 _OFF: Final = frozenset({"off", "false", "0", "no"})
 
-HelpRequest = Literal["brief", "full"]
-
 _EMPTY: Final[Mapping[str, int]] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(Frozen):
     """
     What a settings string means, resolved against a registry. Immutable.
 
@@ -42,14 +53,40 @@ class Settings:
         items: the items the settings were made from (not compared).
     """
 
-    levels: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
-    artifacts: frozenset[str] = frozenset()
-    disabled: frozenset[str] = frozenset()
-    components: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
-    modules: frozenset[str] = frozenset()
-    floors: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
-    help: HelpRequest | None = None
-    items: tuple[Item, ...] = field(default=(), compare=False)
+    __slots__ = ("artifacts", "components", "disabled", "floors", "help", "items", "levels", "modules")
+    _fields = ("levels", "artifacts", "disabled", "components", "modules", "floors", "help", "items")
+    _compare = ("levels", "artifacts", "disabled", "components", "modules", "floors", "help")
+    levels: Mapping[str, int]
+    artifacts: frozenset[str]
+    disabled: frozenset[str]
+    components: Mapping[str, int]
+    modules: frozenset[str]
+    floors: Mapping[str, int]
+    help: HelpRequest | None
+    items: tuple[Item, ...]
+
+    def __init__(
+        self,
+        *,
+        levels: Mapping[str, int] = _EMPTY,
+        artifacts: frozenset[str] = frozenset(),
+        disabled: frozenset[str] = frozenset(),
+        components: Mapping[str, int] = _EMPTY,
+        modules: frozenset[str] = frozenset(),
+        floors: Mapping[str, int] = _EMPTY,
+        help: HelpRequest | None = None,  # noqa: A002 (the field's name)
+        items: tuple[Item, ...] = (),
+    ) -> None:
+        self._set(
+            levels=levels,
+            artifacts=artifacts,
+            disabled=disabled,
+            components=components,
+            modules=modules,
+            floors=floors,
+            help=help,
+            items=items,
+        )
 
     def to_string(self) -> str:
         """
@@ -65,15 +102,13 @@ class Settings:
         return hash((levels, floors, self.artifacts, self.disabled, self.modules, self.help))
 
 
-class Resolution(NamedTuple):
+class Resolution(_ResolutionFields):
     """
     The settings made of the valid items, the problems of the others, and which of those
     items failed only because their name is not (yet) registered.
     """
 
-    settings: Settings
-    problems: tuple[Problem, ...]
-    unknown: tuple[Item, ...]
+    __slots__ = ()
 
 
 def resolve(

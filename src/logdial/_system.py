@@ -8,24 +8,35 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Final, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from ._apply import Applier, Plan
+from ._context import TraceContext
 from ._env import EnvConfig
 from ._errors import FormatError, RegistrationError, SettingsError
+from ._fast import fast_logger
 from ._formatting import make_formatter
 from ._grammar import Item, ParseResult, Problem, parse_items
-from ._handlers import CONSOLES, Console, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
+from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 from ._help import help_message
 from ._modules import module_exists
 from ._registry import Artifact, Registry, check_logger_name
 from ._settings import Settings, format_problems, resolve
+from ._trace import RESERVED_NAMES
+from ._tracing import Tracer, _no_payload
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final, Literal
+
+    from ._handlers import Console
+    from ._tracing import Encoding
+
+    Precedence = Literal["env", "api"]
+    Source = Literal["default", "env", "api", "override"]
 
 __all__ = ["LogSystem"]
 
-Precedence = Literal["env", "api"]
-Source = Literal["default", "env", "api", "override"]
 
 _UNSET: Final = object()
 _DEFAULTS: Final = Settings()
@@ -111,6 +122,9 @@ class LogSystem:
         self._output: dict[str, object] = {"console": console, "propagate": propagate}
         self._explicit_output: dict[str, object] = {}
         self._handlers: tuple[logging.Handler, ...] = ()
+        self._tracer = Tracer(name, prefix, self._report_once)
+        self._tracing = False  # may be on: set with the trace directory
+        self._trace_explicit = False
 
     # -- registration -------------------------------------------------------------
 
@@ -176,7 +190,7 @@ class LogSystem:
         """
         formatter = None
         if log_format is not None:  # the same names as {P}_LOGS_FORMAT ("short", "basic")
-            formatter = make_formatter(log_format, artifact_of=self._artifact_of, color=False)
+            formatter = self._formatter(log_format, color=False)
         artifact = Artifact(name, description, bool(visible), bool(off_by_default), log_format)
         with self._lock:
             self._registry = self._registry.with_artifact(artifact)
@@ -204,13 +218,29 @@ class LogSystem:
                 f"artifact {artifact!r} is not registered{did} Register it with register_artifact() first."
             )
         logger_name = f"{module_qname}.__{artifact}"
+        logger = fast_logger(logger_name, self._applier.floor_filter.floor)  # before anything creates it
         with self._lock:
             if self._artifact_loggers.get(logger_name) != artifact:
                 self._artifact_loggers[logger_name] = artifact
                 self._configure_new([logger_name])
-        return logging.getLogger(logger_name)
+        return logger
 
     artifact_logger = getArtifactLogger
+
+    def getLogger(self, name: str) -> logging.Logger:  # noqa: N802 (the stdlib's name)
+        """
+        ``logging.getLogger(name)``, with logdial's fast paths when logdial creates it.
+
+        A logger made here is a ``FastLogger``: a disabled call costs about half of a
+        stdlib one, and ``log.enabled`` says whether DEBUG records pass, cheaply enough to
+        guard expensive debug output. Call it at import (``log = logs.getLogger(__name__)``)
+        before anything else asks for the same name; a logger that already exists is
+        returned as it is. Also available as ``get_logger``.
+        """
+        check_logger_name(name)
+        return fast_logger(name, self._applier.floor_filter.floor)
+
+    get_logger = getLogger
 
     def _registered(self, name: str, loggers: Iterable[str]) -> None:
         # Called under the lock after a registration. The variable may name it (a plugin's
@@ -457,6 +487,9 @@ class LogSystem:
                 self._settings = self._api_settings
                 self._source = "api" if self._api_settings is not _DEFAULTS else "default"
             self._handlers = self._make_handlers(strict)
+            if not self._trace_explicit:
+                self._tracer.writer.set_dir(env.trace)
+                self._tracing = env.trace is not None
             self._initialized = True
             self._apply(self._handlers)
 
@@ -500,7 +533,7 @@ class LogSystem:
         if console is not _UNSET:
             _check_console(console)
         if isinstance(format, str):
-            make_formatter(format, artifact_of=self._artifact_of, color=False)
+            self._formatter(format, color=False)
         elif format is not _UNSET and format is not None:
             raise FormatError(f"format must be a string or None, not {format!r}")
         if propagate is not _UNSET and not isinstance(propagate, bool):
@@ -537,15 +570,15 @@ class LogSystem:
         fmt = explicit.get("format", env.format)
         assert fmt is None or isinstance(fmt, str)
         try:
-            plain = make_formatter(fmt, artifact_of=self._artifact_of, color=False)
+            plain = self._formatter(fmt, color=False)
         except FormatError as exc:
             if strict:
                 raise
             self._report_once(f"{env.name('FORMAT')}: {exc}; using the default format")
-            fmt, plain = None, make_formatter(None, artifact_of=self._artifact_of, color=False)
+            fmt, plain = None, self._formatter(None, color=False)
         color = None
         if fmt is None and not env.no_color:
-            color = RoutingFormatter(make_formatter(None, artifact_of=self._artifact_of, color=True), self._format_of)
+            color = RoutingFormatter(self._formatter(None, color=True), self._format_of)
         plain = RoutingFormatter(plain, self._format_of)
         handlers: list[logging.Handler] = []
         if console != "none":
@@ -567,6 +600,9 @@ class LogSystem:
                 stale.close()
         self._applier.propagate = bool(explicit.get("propagate", self._output["propagate"]))
         return tuple(handlers) or (NullHandler(self.name),)
+
+    def _formatter(self, fmt: str | None, *, color: bool) -> logging.Formatter:
+        return make_formatter(fmt, artifact_of=self._artifact_of, color=color, context_of=self._tracer.display)
 
     def _artifact_of(self, logger_name: str) -> str | None:
         return self._artifact_loggers.get(logger_name)
@@ -598,6 +634,130 @@ class LogSystem:
             self._explicit_output.clear()
             self._warned_precedence = False
             self._initialized = False
+            self._tracer.writer.set_dir(None)
+            self._trace_explicit = self._tracing = False
+
+    # -- structured trace ----------------------------------------------------------
+
+    def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
+        """
+        Write the structured trace into directory ``path`` (``None``: stop tracing); this
+        wins over ``{P}_TRACE``. The file is created on the first record, not now.
+        """
+        self._tracer.writer.set_dir(None if path is None else os.fspath(path))
+        self._trace_explicit, self._tracing = True, path is not None
+
+    @property
+    def trace_file(self) -> str | None:
+        """
+        The path of this process's trace file, once a record has created it.
+        """
+        return self._tracer.writer.path
+
+    @property
+    def tracing(self) -> bool:
+        """
+        Whether trace records are being written (``{P}_TRACE`` or ``set_trace_dir``).
+        """
+        return self._tracer.writer.dir is not None
+
+    if TYPE_CHECKING:  # the signature type checkers see; the one below is the fast one
+
+        def trace_structured(
+            self,
+            name: str,
+            metadata_fn: Callable[[], Mapping[str, object]] = dict,
+            *,
+            payload_fn: Callable[[], object] = _no_payload,
+            suppress_context: bool = False,
+            expect_trace_id: bool = True,
+        ) -> None:
+            """
+            Write a structured trace record (see the runtime docstring).
+            """
+
+    else:
+
+        def trace_structured(self, name, metadata_fn=dict, **options):
+            """
+            Write a structured trace record ``{name: metadata_fn()}`` with an optional payload.
+
+            ``metadata_fn`` and ``payload_fn`` are called only while tracing is on; when it is
+            off the call returns at once. The metadata is a JSON object; the payload is a
+            string or a JSON-serialisable value (lists and dicts are written one value per
+            line). The record carries the ids of the current ``trace_context`` (unless
+            ``suppress_context``), and, made outside any context with ``expect_trace_id``,
+            the caller's stack. Nothing a trace call does raises into the caller, except a
+            reserved ``name`` (a programming error): a failing callback or file is reported
+            once on stderr and the record skipped.
+
+            Raises:
+                ValueError: for a reserved or empty name (``rank``, ``frame_id``, ``str``, ...).
+
+            >>> logs = LogSystem("example_trace")
+            >>> logs.trace_structured("mylib_step", lambda: {"step": 1})  # tracing is off: nothing happens
+            """
+            # Keyword options travel in **options: a signature with keyword-only
+            # defaults costs a fifth more per call, and this is the hot path
+            # (benchmarks/RESULTS.md). The flag is true while tracing may be on.
+            if not self._tracing:
+                if name in RESERVED_NAMES:
+                    self._tracer.trace_structured(name)  # raises the error for a reserved name
+                return
+            self._tracer.trace_structured(name, metadata_fn, stacklevel=2, **options)
+
+    def trace_artifact(self, name: str, payload_fn: Callable[[], object], *, encoding: Encoding = "string") -> None:
+        """
+        An ``artifact`` trace record that tlparse lists under the current context:
+        ``payload_fn()`` is the text (``encoding="string"``) or a JSON value (``"json"``).
+
+        Raises:
+            ValueError: for a name that is not ``[A-Za-z0-9_.-]+`` or another encoding.
+        """
+        self._tracer.artifact(name, encoding, payload_fn, stacklevel=2)
+
+    def trace_stack(self) -> list[dict[str, object]]:
+        """
+        The caller's stack as trace frames (``filename`` interned, ``line``, ``name``), for
+        events such as ``dynamo_start``; call it inside a ``metadata_fn``.
+        """
+        return self._tracer.stack()
+
+    def trace_context(
+        self,
+        *,
+        frame_id: int | None = None,
+        frame_compile_id: int | None = None,
+        attempt: int | None = None,
+        compiled_autograd_id: int | None = None,
+        label: str | None = None,
+    ) -> contextlib.AbstractContextManager[TraceContext]:
+        """
+        A ``with`` block whose trace records (and log lines) carry these ids.
+
+        Contexts nest (an inner one replaces only the ids it gives) and follow threads and
+        asyncio tasks, as ``contextvars`` do. Log lines show the compile id as torch does,
+        ``[0/1]``, ``[0/1_2]`` for an attempt; ``label`` shows instead for systems without
+        compile ids (``label="step 7"`` shows ``[step 7]``).
+
+        Raises:
+            ValueError: for an id that is not an int in [0, 2**32), or a bad label.
+
+        >>> logs = LogSystem("example_context")
+        >>> with logs.trace_context(frame_id=0, frame_compile_id=1) as outer:
+        ...     with logs.trace_context(attempt=2) as inner:
+        ...         outer.display(), inner.display()
+        ('[0/1]', '[0/1_2]')
+        """
+        # Built now, so a bad id raises here rather than when the block is entered.
+        return self._tracer.scope(TraceContext(frame_id, frame_compile_id, attempt, compiled_autograd_id, label))
+
+    def trace_overhead(self) -> dict[str, float]:
+        """
+        Seconds spent in structured logging so far, by context (``"[0/1]"``; ``""`` for
+        records made outside any). A copy: changing it changes nothing.
+        """
+        return self._tracer.overhead()
 
     def help_message(self, verbose: bool = False) -> str:
         """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ._pipeline import run
-from ._registrations import build_system
+from ._registrations import system
 
 
 def main() -> None:
@@ -17,7 +17,7 @@ def main() -> None:
     # here, until TORCH_LOGS names them.
     logging.basicConfig(format="app: %(levelname)s %(name)s: %(message)s")
     logging.getLogger("some.random.module")  # the user's module, which TORCH_LOGS may name
-    logs = build_system()
+    logs = system
     logs.init()
     run(logs)
 

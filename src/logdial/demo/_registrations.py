@@ -6,7 +6,7 @@ from typing import Final
 
 from logdial import LogSystem
 
-__all__ = ["ARTIFACTS", "COMPONENTS", "build_system"]
+__all__ = ["ARTIFACTS", "COMPONENTS", "build_system", "system"]
 
 #: component alias -> the loggers it covers (the names mirror torch's module layout).
 COMPONENTS: Final = {
@@ -42,3 +42,7 @@ def build_system() -> LogSystem:
     for name, (description, off_by_default, visible) in ARTIFACTS.items():
         logs.register_artifact(name, description, visible=visible, off_by_default=off_by_default)
     return logs
+
+
+#: The demo's system, as the ``logdial.systems`` entry point names it (``logdial help minitorch``).
+system = build_system()

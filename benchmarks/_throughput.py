@@ -1,0 +1,327 @@
+"""The enabled paths: lines to a file, the formatter alone, traces, settings, threads, import."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from _harness import Loop
+
+import logdial
+
+MESSAGE = "compiled %s in %d ms"
+FIVE_LINES = "line one %s\nline two\nline three\nline four\nline five %d"
+
+
+def _file_logger(name: str, path: Path, formatter: logging.Formatter) -> logging.Logger:
+    log = logging.getLogger(name)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(formatter)
+    log.addHandler(handler)
+    return log
+
+
+def _info_loop(log: Any, message: str = MESSAGE) -> Loop:
+    def loop(n: int, log: Any = log) -> None:
+        for _ in range(n):
+            log.info(message, "toy_fn", 12)
+
+    return loop
+
+
+def file_lines(tmp: Path, torch: object | None, message: str = MESSAGE) -> tuple[dict[str, Loop], dict[str, Path]]:
+    """
+    One enabled INFO record per call, formatted and appended to a file, for each library.
+    """
+    paths: dict[str, Path] = {}
+    loops: dict[str, Loop] = {}
+    tag = "5" if message is FIVE_LINES else "1"
+    logs = logdial.LogSystem(f"benchfile{tag}")
+    logs.register_log("core", [f"benchfile{tag}.core"])
+    paths["logdial"] = tmp / f"logdial{tag}.log"
+    logs.set_output(console="none", file=str(paths["logdial"]))
+    logs.init({f"BENCHFILE{tag}_LOGS": "core"})
+    loops["logdial"] = _info_loop(logs.getLogger(f"benchfile{tag}.core.mod"), message)
+    paths["stdlib"] = tmp / f"stdlib{tag}.log"
+    loops["stdlib"] = _info_loop(
+        _file_logger(f"bench.file{tag}", paths["stdlib"], logging.Formatter(logging.BASIC_FORMAT)), message
+    )
+    if torch is not None:
+        from torch._logging._internal import TorchLogsFormatter
+
+        paths["torch"] = tmp / f"torch{tag}.log"
+        loops["torch"] = _info_loop(_file_logger(f"torch._dynamo.bench{tag}", paths["torch"], TorchLogsFormatter()), message)
+    try:
+        from loguru import logger
+    except ImportError:
+        pass
+    else:
+        paths["loguru"] = tmp / f"loguru{tag}.log"
+        logger.remove()
+        logger.add(paths["loguru"], level="INFO", enqueue=False, catch=False)
+        fmt = message.replace("%s", "{}").replace("%d", "{}")
+
+        def loguru_loop(n: int, info: Any = logger.info) -> None:
+            for _ in range(n):
+                info(fmt, "toy_fn", 12)
+
+        loops["loguru"] = loguru_loop
+    try:
+        import structlog
+    except ImportError:
+        pass
+    else:
+        paths["structlog"] = tmp / f"structlog{tag}.log"
+        stream = open(paths["structlog"], "a", encoding="utf-8")  # noqa: SIM115 (lives for the run)
+        slog = structlog.wrap_logger(
+            structlog.WriteLogger(stream),
+            processors=[structlog.processors.TimeStamper(fmt="iso"), structlog.processors.JSONRenderer()],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        )
+
+        def structlog_loop(n: int, info: Any = slog.info) -> None:
+            for _ in range(n):
+                info(message, "toy_fn", 12)
+
+        loops["structlog"] = structlog_loop
+    try:
+        import picologging
+    except ImportError:
+        pass
+    else:
+        paths["picologging"] = tmp / f"pico{tag}.log"
+        plog = picologging.getLogger(f"bench.pico{tag}")
+        plog.setLevel(picologging.DEBUG)
+        ph = picologging.FileHandler(str(paths["picologging"]))
+        ph.setFormatter(picologging.Formatter(picologging.BASIC_FORMAT))
+        plog.addHandler(ph)
+        loops["picologging"] = _info_loop(plog, message)
+    return loops, paths
+
+
+def formatters(torch: object | None, message: str = MESSAGE) -> dict[str, Loop]:
+    """
+    ``format(record)`` alone on one hand-made record.
+    """
+    record = logging.LogRecord("benchfmt.core.mod", logging.INFO, __file__, 42, message, ("toy_fn", 12), None)
+    logs = logdial.LogSystem("benchfmt")
+    logs.register_log("core", ["benchfmt.core"])
+    logs.set_output(console="none")
+    logs.init({})
+    ours = logs._formatter(None, color=False)  # noqa: SLF001 (the formatter the handlers use)
+
+    def loop_for(fmt: logging.Formatter) -> Loop:
+        def loop(n: int, format_: Any = fmt.format, record: logging.LogRecord = record) -> None:
+            for _ in range(n):
+                format_(record)
+
+        return loop
+
+    out = {"logdial": loop_for(ours), "stdlib": loop_for(logging.Formatter(logging.BASIC_FORMAT))}
+    if torch is not None:
+        from torch._logging._internal import TorchLogsFormatter
+
+        out["torch"] = loop_for(TorchLogsFormatter())
+    return out
+
+
+PAYLOAD = "\n".join(f"    line {i} = op_{i}(x, y)" for i in range(10))
+
+
+def traces_on(tmp: Path, torch: object | None) -> dict[str, Loop]:
+    """
+    ``trace_structured`` with tracing on and a 10-line payload, to the trace file.
+    """
+    logs = logdial.LogSystem("benchtrace")
+    logs.set_trace_dir(tmp / "logdial_trace")
+
+    def ours(n: int, trace: Any = logs.trace_structured, ctx: Any = logs.trace_context) -> None:
+        with ctx(frame_id=0, frame_compile_id=0):
+            for _ in range(n):
+                trace("dynamo_output_graph", dict, payload_fn=lambda: PAYLOAD)
+
+    out = {"logdial": ours}
+    if torch is not None:
+        import torch._logging as tl
+        from torch._logging import _internal
+
+        handler = _internal.LazyTraceHandler(str(tmp / "torch_trace"))
+        handler.setFormatter(_internal.TorchLogsFormatter(trace=True))
+        _internal.trace_log.addHandler(handler)
+        from torch._guards import CompileContext, CompileId, compile_context
+
+        def theirs(n: int, trace: Any = tl.trace_structured) -> None:
+            with compile_context(CompileContext(CompileId(frame_id=0, frame_compile_id=0))):
+                for _ in range(n):
+                    trace("dynamo_output_graph", dict, payload_fn=lambda: PAYLOAD)
+
+        out["torch"] = theirs
+    return out
+
+
+def same_bytes(paths: dict[str, Path]) -> str:
+    """
+    Whether logdial's line has the layout of torch's (timestamps and pids aside).
+    """
+    if "torch" not in paths:
+        return "n/a (torch not installed)"
+
+    def shape(path: Path) -> str:
+        line = path.read_text(encoding="utf-8").splitlines()[0]
+        return re.sub(r"^([VIWEC])\d{4} \d{2}:\d{2}:\d{2}\.\d{6} \d+ ", r"\1MMDD HH:MM:SS.ffffff PID ", line)
+
+    ours, theirs = shape(paths["logdial"]), shape(paths["torch"])
+    # The two lines come from different loggers and call sites in this file.
+    ours, theirs = (re.sub(r":\d+\] ", ":N] ", s) for s in (ours, theirs))
+    return "same layout" if ours == theirs else f"DIFFERENT: {ours!r} vs {theirs!r}"
+
+
+def torch_registry_apply(torch: object | None) -> dict[str, Loop]:
+    """
+    set_logs for PyTorch's registry (its components and artifacts, one artifact logger
+    each), logdial against torch's own set_logs, alternating two settings.
+    """
+    out: dict[str, Loop] = {}
+    if torch is None:
+        return out
+    import torch._logging as tl
+    from torch._logging import _internal
+
+    registry = _internal.log_registry
+    logs = logdial.LogSystem("benchtorch", root="benchtorch")
+    for alias, names in registry.log_alias_to_log_qnames.items():
+        if alias != "torch":
+            logs.register_log(alias, [n.replace("torch", "benchtorch", 1) for n in names])
+    for artifact in registry.artifact_names:
+        logs.register_artifact(artifact, registry.artifact_descriptions.get(artifact, "") or artifact,
+                               off_by_default=artifact in registry.off_by_default_artifact_names)  # fmt: skip
+        logs.getArtifactLogger("benchtorch._dynamo.bench", artifact)
+        tl.getArtifactLogger("torch._dynamo.bench", artifact)
+    logs.set_output(console="none")
+    logs.init({})
+
+    def ours(n: int) -> None:
+        for i in range(n):
+            if i % 2:
+                logs.set_logs(dynamo=logging.DEBUG, graph_code=True)
+            else:
+                logs.set_logs(inductor=logging.INFO, guards=True)
+
+    def theirs(n: int) -> None:
+        for i in range(n):
+            if i % 2:
+                tl.set_logs(dynamo=logging.DEBUG, graph_code=True)
+            else:
+                tl.set_logs(inductor=logging.INFO, guards=True)
+
+    out["logdial"], out["torch"] = ours, theirs
+    return out
+
+
+def apply_curve(sizes: tuple[int, ...] = (100, 1000, 10_000), unrelated: int = 10_000) -> dict[int, float]:
+    """
+    Seconds per set_logs for systems of N registered names (N/2 components, N/2 artifact
+    loggers), with ``unrelated`` other loggers in the process; in a fresh interpreter each.
+    """
+    code = textwrap.dedent(
+        """
+        import logging, sys, time
+        import logdial
+        n, unrelated = int(sys.argv[1]), int(sys.argv[2])
+        for i in range(unrelated):
+            logging.getLogger(f"unrelated.pkg{i % 100}.mod{i}")
+        logs = logdial.LogSystem("curve")
+        for i in range(n // 2):
+            logs.register_log(f"c{i}", [f"curve.c{i}"])
+            logs.register_artifact(f"a{i}", "x")
+            logs.getArtifactLogger(f"curve.c{i}.mod", f"a{i}")
+        logs.set_output(console="none")
+        logs.init({})
+        best = float("inf")
+        for r in range(5):
+            start = time.perf_counter()
+            logs.set_logs("+c0,a1" if r % 2 else "c1=error")
+            best = min(best, time.perf_counter() - start)
+        print(best)
+        """
+    )
+    out = {}
+    for n in sizes:
+        result = subprocess.run([sys.executable, "-c", code, str(n), str(unrelated)], capture_output=True, text=True, check=True)
+        out[n] = float(result.stdout)
+    return out
+
+
+def threads(tmp: Path, records: int = 20_000) -> tuple[float, float, str]:
+    """
+    Records per second of 1 and of 4 threads logging to one file, pinned to one CPU, in a
+    fresh interpreter; and whether every line arrived whole, once.
+    """
+    code = textwrap.dedent(
+        """
+        import logging, os, sys, threading, time
+        import logdial
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        path, count, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        logs = logdial.LogSystem("threads")
+        logs.register_log("core", ["threads.core"])
+        logs.set_output(console="none", file=path)
+        logs.init({"THREADS_LOGS": "core"})
+        log = logs.getLogger("threads.core.mod")
+        def work(k):
+            for i in range(count // workers):
+                log.info("worker %d record %d", k, i)
+        ts = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+        start = time.perf_counter()
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(count / (time.perf_counter() - start))
+        """
+    )
+    rates = []
+    check = "ok"
+    for workers in (1, 4):
+        path = tmp / f"threads{workers}.log"
+        result = subprocess.run([sys.executable, "-c", code, str(path), str(records), str(workers)],
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        rates.append(float(result.stdout))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        messages = {line.split("] ", 1)[1] for line in lines}
+        expected = {f"worker {k} record {i}" for k in range(workers) for i in range(records // workers)}
+        if len(lines) != len(expected) or messages != expected:
+            check = f"LOST OR TORN with {workers} threads: {len(lines)} lines for {len(expected)} records"
+    return rates[0], rates[1], check
+
+
+def _top_level_import_ms(statement: str) -> float:
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], capture_output=True, text=True, check=True).stderr
+    total = 0
+    for line in err.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+            total += int(parts[1])
+    return total / 1000
+
+
+def import_times(rounds: int = 7) -> dict[str, float]:
+    """
+    Milliseconds that each statement spends importing, in a fresh interpreter, net of
+    what the interpreter imports at start (medians of ``rounds``; -X importtime).
+    """
+    statements = {"pass": "pass", "logging": "import logging", "logdial": "import logdial; logdial.LogSystem('x')"}
+    samples: dict[str, list[float]] = {k: [] for k in statements}
+    for _ in range(rounds):  # interleaved, like the other rows
+        for label, statement in statements.items():
+            samples[label].append(_top_level_import_ms(statement))
+    medians = {k: sorted(v)[len(v) // 2] for k, v in samples.items()}
+    return {k: medians[k] - medians["pass"] for k in ("logging", "logdial")}

@@ -1,0 +1,317 @@
+"""logdial against its peers, measured side by side in one process: ``make bench``.
+
+Every row is a ratio of two figures measured in the same run, interleaved round by round;
+the absolute times are printed for reference only. Peers that are not installed show as
+n/a. ``--quick`` runs fewer, shorter rounds (for before/after checks of a hot path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Loop, Samples, interleave  # noqa: E402
+from _throughput import (  # noqa: E402
+    FIVE_LINES,
+    apply_curve,
+    file_lines,
+    formatters,
+    import_times,
+    same_bytes,
+    threads,
+    torch_registry_apply,
+    traces_on,
+)
+
+import logdial  # noqa: E402
+
+
+@dataclass
+class Row:
+    name: str
+    ours: float | None
+    peer: float | None
+    peer_name: str
+    unit: str
+    target: str
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or self.peer is None or self.peer == 0:
+            return None
+        return self.ours / self.peer
+
+
+def _optional(name: str) -> object | None:
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+# -- systems under test ---------------------------------------------------------------------
+
+
+def logdial_system(tmp: Path, *, enabled: str = "") -> tuple[logdial.LogSystem, logging.Logger, logging.Logger]:
+    logs = logdial.LogSystem("benchsys")
+    logs.register_log("core", ["benchsys.core"])
+    logs.register_artifact("graph_code", "The graph as code.")
+    art = logs.getArtifactLogger("benchsys.core.passes", "graph_code")
+    logs.set_output(console="none", file=str(tmp / "logdial.log"))
+    logs.init({"BENCHSYS_LOGS": enabled} if enabled else {})
+    return logs, art, logs.getLogger("benchsys.core.passes")
+
+
+def disabled_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
+    std = logging.getLogger("bench.stdlib.disabled")
+    std.setLevel(logging.WARNING)
+    std.addHandler(logging.NullHandler())
+    _, art, comp = logdial_system(tmp)
+
+    def loop_for(log: object) -> Loop:
+        def loop(n: int, log: Any = log) -> None:
+            for _ in range(n):
+                log.debug("x %s", 1)
+
+        return loop
+
+    candidates = {"stdlib": loop_for(std), "logdial artifact": loop_for(art), "logdial component": loop_for(comp)}
+    if torch is not None:
+        import torch._logging as tl
+
+        candidates["torch artifact"] = loop_for(tl.getArtifactLogger("torch._dynamo.benchmod", "graph_code"))
+    loguru = _optional("loguru")
+    if loguru is not None:
+        from loguru import logger
+
+        logger.remove()
+        logger.add(io.StringIO(), level="WARNING")
+
+        def loguru_loop(n: int, debug: Callable[..., object] = logger.debug) -> None:
+            for _ in range(n):
+                debug("x {}", 1)
+
+        candidates["loguru"] = loguru_loop
+    structlog = _optional("structlog")
+    if structlog is not None:
+        import structlog as sl
+
+        sl.configure(wrapper_class=sl.make_filtering_bound_logger(logging.WARNING), logger_factory=sl.PrintLoggerFactory(io.StringIO()))
+        candidates["structlog"] = loop_for(sl.get_logger().bind())
+    pico = _optional("picologging")
+    if pico is not None:
+        import picologging
+
+        plog = picologging.getLogger("bench.pico")
+        plog.setLevel(picologging.WARNING)
+        candidates["picologging"] = loop_for(plog)
+    return candidates
+
+
+def empty_loop(n: int) -> None:
+    for _ in range(n):
+        pass
+
+
+def _empty() -> None:
+    pass
+
+
+def empty_call(n: int, f: Callable[[], None] = _empty) -> None:
+    for _ in range(n):
+        f()
+
+
+def guards(tmp: Path) -> dict[str, Loop]:
+    _, art, _ = logdial_system(tmp)
+
+    def guard(n: int, log: object = art) -> None:
+        for _ in range(n):
+            if log.enabled:  # type: ignore[attr-defined]
+                pass
+
+    if not hasattr(art, "enabled"):
+        return {"empty call": empty_call}
+    return {"logdial if art.enabled": guard, "empty call": empty_call}
+
+
+def lazy_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
+    std = logging.getLogger("bench.stdlib.lazy")
+    std.setLevel(logging.WARNING)
+    _, art, _ = logdial_system(tmp)
+
+    def expensive() -> str:
+        return "x" * 10
+
+    def ours(n: int, debug: Callable[..., object] = art.debug, lazy: type = logdial.LazyString) -> None:
+        for _ in range(n):
+            debug("graph %s", lazy(expensive))
+
+    def plain(n: int, debug: Callable[..., object] = std.debug) -> None:
+        for _ in range(n):
+            debug("x %s", 1)
+
+    out = {"stdlib": plain, "logdial": ours}
+    if torch is not None:
+        import torch._logging as tl
+
+        tart = tl.getArtifactLogger("torch._dynamo.benchlazy", "graph_code")
+
+        def theirs(n: int, debug: Callable[..., object] = tart.debug, lazy: type = tl.LazyString) -> None:
+            for _ in range(n):
+                debug("graph %s", lazy(expensive))
+
+        out["torch"] = theirs
+    return out
+
+
+def trace_off(tmp: Path, torch: object | None) -> dict[str, Loop]:
+    logs, _, _ = logdial_system(tmp)
+    calls = [0]
+
+    def meta() -> dict[str, object]:
+        calls[0] += 1
+        return {}
+
+    def ours(n: int, trace: Callable[..., None] = logs.trace_structured) -> None:
+        for _ in range(n):
+            trace("mylib_event", meta)
+
+    std = logging.getLogger("bench.stdlib.trace")
+    std.setLevel(logging.WARNING)
+
+    def plain(n: int, debug: Callable[..., object] = std.debug) -> None:
+        for _ in range(n):
+            debug("x %s", 1)
+
+    out = {"stdlib": plain, "logdial": ours}
+    if torch is not None:
+        import torch._logging as tl
+        from torch._logging import _internal
+
+        # With TORCH_TRACE unset, torch's lazy trace handler drops itself once it has seen
+        # a record; measure that steady state, not the first calls.
+        tl.trace_structured("mylib_warmup", dict)
+        for handler in list(_internal.trace_log.handlers):
+            if type(handler).__name__ == "LazyTraceHandler" and not os.environ.get("TORCH_TRACE"):
+                _internal.trace_log.removeHandler(handler)
+
+        def theirs(n: int, trace: Callable[..., None] = tl.trace_structured) -> None:
+            for _ in range(n):
+                trace("mylib_event", meta)
+
+        out["torch"] = theirs
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="write the raw samples here")
+    args = parser.parse_args()
+    rounds, target = (5, 0.02) if args.quick else (15, 0.05)
+    torch = _optional("torch")
+    rows: list[Row] = []
+    raw: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+
+        def run(section: str, candidates: dict[str, Loop], net: bool = True) -> dict[str, Samples]:
+            cands = dict(candidates)
+            if net:
+                cands["(empty loop)"] = empty_loop
+            res = interleave(cands, rounds, target)
+            if net:
+                base = res.pop("(empty loop)")
+                for s in res.values():
+                    s.ns = [max(v - b, 0.01) for v, b in zip(s.ns, base.ns, strict=True)]
+            raw[section] = {k: v.ns for k, v in res.items()}
+            return res
+
+        r = run("disabled", disabled_calls(tmp, torch))
+        std = r["stdlib"].median
+        for name in ("logdial artifact", "logdial component"):
+            rows.append(Row(f"disabled {name}.debug('x %s', 1)", r[name].median, std, "stdlib", "ns", "<= 0.60"))
+        for peer in ("torch artifact", "loguru", "structlog", "picologging"):
+            rows.append(Row(f"  peer: {peer}", r[peer].median if peer in r else None, std, "stdlib", "ns", ""))
+        r = run("guard", guards(tmp))
+        rows.append(Row("if art.enabled:", r["logdial if art.enabled"].median if "logdial if art.enabled" in r else None, r["empty call"].median,
+                        "empty call", "ns", "<= 0.30"))  # fmt: skip
+        r = run("lazy", lazy_calls(tmp, torch))
+        rows.append(Row("disabled call with LazyString", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 1.0"))
+        if "torch" in r:
+            rows.append(Row("  peer: torch", r["torch"].median, r["stdlib"].median, "stdlib", "ns", ""))
+        r = run("trace_off", trace_off(tmp, torch))
+        rows.append(Row("trace_structured, tracing off", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 0.60"))
+        if "torch" in r:
+            rows.append(Row("  peer: torch", r["torch"].median, r["stdlib"].median, "stdlib", "ns", ""))
+        r = run("file", (loops := file_lines(tmp, torch))[0], net=False)
+        layout = same_bytes(loops[1])
+        base = r.get("torch")
+        rows.append(Row("enabled glog line to a file, msgs/s", 1e9 / r["logdial"].median,
+                        1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
+        for peer in ("stdlib", "loguru", "structlog", "picologging"):
+            value = 1e9 / r[peer].median if peer in r else None
+            rows.append(Row(f"  peer: {peer}", value, 1e9 / base.median if base else None, "torch", "msg/s", "", True))
+        r = run("file5", file_lines(tmp, torch, FIVE_LINES)[0], net=False)
+        base = r.get("torch")
+        rows.append(Row("enabled 5-line message to a file, msgs/s", 1e9 / r["logdial"].median,
+                        1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
+        r = run("format", formatters(torch))
+        base = r.get("torch")
+        rows.append(Row("formatter format(record) alone, calls/s", 1e9 / r["logdial"].median,
+                        1e9 / base.median if base else None, "torch", "call/s", ">= 2.5", True))  # fmt: skip
+        rows.append(Row("  peer: stdlib (basic format)", 1e9 / r["stdlib"].median,
+                        1e9 / base.median if base else None, "torch", "call/s", "", True))  # fmt: skip
+        r = run("trace_on", traces_on(tmp, torch), net=False)
+        base = r.get("torch")
+        rows.append(Row("trace_structured on, 10-line payload, rec/s", 1e9 / r["logdial"].median,
+                        1e9 / base.median if base else None, "torch", "rec/s", ">= 1.5", True))  # fmt: skip
+        r = run("apply", torch_registry_apply(torch), net=False)
+        if r:
+            rows.append(Row("set_logs, PyTorch's registry (us/call)", r["logdial"].median / 1000,
+                            r["torch"].median / 1000, "torch", "us", "<= 0.5"))  # fmt: skip
+        one, four, check = threads(tmp)
+        rows.append(Row("4 threads on 1 CPU vs 1 thread, msgs/s", four, one, "1 thread", "msg/s", ">= 0.9", True))
+    times = import_times(rounds=3 if args.quick else 7)
+    rows.append(Row("import logdial + LogSystem() (ms)", times["logdial"], times["logging"], "import logging", "ms", "<= 1.3"))
+    curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
+    print_table(rows)
+    print(f"\nlogdial's line vs torch's (to a file): {layout}")
+    print(f"4 threads, one file: {check}")
+    print("set_logs with N registered names and 10,000 unrelated loggers (should grow linearly):")
+    for n, seconds in curve.items():
+        print(f"  N={n:>6}: {seconds * 1e3:8.2f} ms  ({seconds / n * 1e6:.2f} us per name)")
+    if args.json:
+        raw["curve_s"] = {str(k): [v] for k, v in curve.items()}
+        raw["import_ms"] = {k: [v] for k, v in times.items()}
+        args.json.write_text(json.dumps({"python": platform.python_version(), "machine": platform.machine(),
+                                         "raw_ns": raw}, indent=1))  # fmt: skip
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"{'path':<46} {'logdial':>11} {'vs':>14} {'peer':>11} {'ratio':>7}  target")
+    for row in rows:
+        ours = "n/a" if row.ours is None else f"{row.ours:.1f}"
+        peer = "n/a" if row.peer is None else f"{row.peer:.1f}"
+        ratio = "n/a" if row.ratio is None else f"{row.ratio:.2f}"
+        print(f"{row.name:<46} {ours:>11} {row.peer_name:>14} {peer:>11} {ratio:>7}  {row.target}")
+
+
+if __name__ == "__main__":
+    main()

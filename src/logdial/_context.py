@@ -1,0 +1,125 @@
+"""Trace contexts: the ids (compile id, attempt, ...) of the work in progress, per task."""
+
+from __future__ import annotations
+
+import contextvars
+
+from ._frozen import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+__all__ = ["CONTEXT_KEYS", "TraceContext"]
+
+#: The envelope keys a context contributes to each trace record, in tlparse's names.
+CONTEXT_KEYS: Final = ("compiled_autograd_id", "frame_id", "frame_compile_id", "attempt")
+
+_U32: Final = 1 << 32
+
+
+class TraceContext(Frozen):
+    """
+    The ids of the work in progress. Every field is optional; ``label`` replaces the
+    compile-id display (``[0/1]``) with one of the program's own (``[step 3]``).
+    """
+
+    __slots__ = ("_display", "attempt", "compiled_autograd_id", "frame_compile_id", "frame_id", "label")
+    _fields = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
+    frame_id: int | None
+    frame_compile_id: int | None
+    attempt: int | None
+    compiled_autograd_id: int | None
+    label: str | None
+    _display: str
+
+    def __init__(
+        self,
+        frame_id: int | None = None,
+        frame_compile_id: int | None = None,
+        attempt: int | None = None,
+        compiled_autograd_id: int | None = None,
+        label: str | None = None,
+    ) -> None:
+        ids = {
+            "compiled_autograd_id": compiled_autograd_id,
+            "frame_id": frame_id,
+            "frame_compile_id": frame_compile_id,
+            "attempt": attempt,
+        }
+        for key, value in ids.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _U32):
+                raise ValueError(f"trace context {key} must be an int in [0, 2**32), not {value!r}")
+        if label is not None and (not isinstance(label, str) or not label.isprintable()):
+            raise ValueError(f"trace context label must be a printable string, not {label!r}")
+        self._set(**ids, label=label)
+        self._set(_display=self._render())  # once: every log line made in the context shows it
+
+    def merged(
+        self,
+        *,
+        frame_id: int | None = None,
+        frame_compile_id: int | None = None,
+        attempt: int | None = None,
+        compiled_autograd_id: int | None = None,
+        label: str | None = None,
+    ) -> TraceContext:
+        """
+        This context with the given fields replaced (``None`` keeps the current value).
+        """
+        return TraceContext(
+            self.frame_id if frame_id is None else frame_id,
+            self.frame_compile_id if frame_compile_id is None else frame_compile_id,
+            self.attempt if attempt is None else attempt,
+            self.compiled_autograd_id if compiled_autograd_id is None else compiled_autograd_id,
+            self.label if label is None else label,
+        )
+
+    @property
+    def empty(self) -> bool:
+        """
+        Whether the context carries nothing at all.
+        """
+        return self.label is None and all(getattr(self, k) is None for k in CONTEXT_KEYS)
+
+    def display(self) -> str:
+        """
+        The form shown in log lines, as torch shows a compile id (computed once).
+
+        >>> TraceContext(0, 1).display(), TraceContext(0, 1, 2).display(), TraceContext(3).display()
+        ('[0/1]', '[0/1_2]', '[3/-]')
+        >>> TraceContext(compiled_autograd_id=0).display(), TraceContext(label="step 7").display()
+        ('[!0/-/-]', '[step 7]')
+        """
+        return self._display
+
+    def _render(self) -> str:
+        if self.label is not None:
+            return f"[{self.label}]"
+        if self.empty:
+            return ""
+        head = f"!{self.compiled_autograd_id}/" if self.compiled_autograd_id is not None else ""
+        frame = "-" if self.frame_id is None else str(self.frame_id)
+        compile_ = "-" if self.frame_compile_id is None else str(self.frame_compile_id)
+        tail = f"_{self.attempt}" if self.attempt else ""
+        return f"[{head}{frame}/{compile_}{tail}]"
+
+    def envelope(self) -> dict[str, int]:
+        """
+        The ids as trace-record keys; ``attempt`` defaults to 0 beside a compile id, as
+        tlparse files a record by all four.
+        """
+        out = {k: v for k in CONTEXT_KEYS if (v := getattr(self, k)) is not None}
+        if "frame_compile_id" in out and "attempt" not in out:
+            out["attempt"] = 0
+        return out
+
+
+EMPTY: Final = TraceContext()
+
+
+def new_var(name: str) -> contextvars.ContextVar[TraceContext]:
+    """
+    A context variable for one system's trace context.
+    """
+    return contextvars.ContextVar(f"logdial_trace_context_{name}", default=EMPTY)

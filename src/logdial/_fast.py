@@ -1,0 +1,136 @@
+"""Fast paths for the loggers logdial hands out: a cheap ``enabled`` flag per level.
+
+``FastLogger`` is a ``logging.Logger`` whose level methods first test a plain instance
+attribute (``enabled`` for DEBUG, then one per level) and return at once when the level
+cannot pass, which costs little more than an empty method call. The flags are computed
+again whenever the stdlib invalidates its level caches (``Manager._clear_cache``, which
+every ``setLevel`` anywhere and ``logging.disable`` call), through the logger's cache
+object, so they are always right. Enabled records go through the stdlib's own checks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Any, Final
+
+__all__ = ["FastLogger", "fast_logger"]
+
+#: Extra level a logger's records must reach (logdial's floors), by logger name.
+FloorOf = Callable[[str], int]
+
+
+def _no_floor(name: str) -> int:
+    return 0
+
+
+# The level methods are compiled as if they were in logging/__init__.py, so that
+# Logger.findCaller skips their frames exactly as it skips Logger.debug's own: records
+# then name the caller's file and line on every Python version (3.11 and 3.12 count
+# stacklevel differently; both skip frames from this file name).
+_SRCFILE: Final = logging.addLevelName.__code__.co_filename
+_METHODS_SOURCE: Final = """
+def debug(self, msg, *args, **kwargs):
+    if self.enabled and self.isEnabledFor(10):
+        self._log(10, msg, args, **kwargs)
+
+def info(self, msg, *args, **kwargs):
+    if self._on_info and self.isEnabledFor(20):
+        self._log(20, msg, args, **kwargs)
+
+def warning(self, msg, *args, **kwargs):
+    if self._on_warning and self.isEnabledFor(30):
+        self._log(30, msg, args, **kwargs)
+
+def error(self, msg, *args, **kwargs):
+    if self._on_error and self.isEnabledFor(40):
+        self._log(40, msg, args, **kwargs)
+
+def critical(self, msg, *args, **kwargs):
+    if self._on_critical and self.isEnabledFor(50):
+        self._log(50, msg, args, **kwargs)
+"""
+_methods: dict[str, Any] = {}
+exec(compile(_METHODS_SOURCE, _SRCFILE, "exec"), _methods)
+
+
+class _Cache(dict[int, bool]):
+    """
+    A logger's level cache that recomputes the logger's flags whenever it is cleared.
+    """
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, logger: FastLogger) -> None:
+        super().__init__()
+        self._logger = logger
+
+    def clear(self) -> None:
+        super().clear()
+        self._logger.refresh()
+
+
+class FastLogger(logging.Logger):
+    """
+    A ``logging.Logger`` with a cheap disabled path and an ``enabled`` attribute.
+
+    Attributes:
+        enabled: whether DEBUG records of this logger pass its level (and logdial's
+            settings): a guard for expensive debug output, ``if log.enabled: ...``.
+    """
+
+    debug = _methods["debug"]
+    info = _methods["info"]
+    warning = _methods["warning"]
+    error = _methods["error"]
+    critical = _methods["critical"]
+    fatal = _methods["critical"]
+
+    def __init__(self, name: str, level: int = logging.NOTSET) -> None:
+        super().__init__(name, level)
+        # Every attribute is set here, before the first use, so that the instance keeps
+        # CPython's compact attribute storage (which makes the flag tests cheap).
+        self.floor_of: FloorOf = _no_floor
+        self.enabled = self._on_info = self._on_warning = self._on_error = self._on_critical = True
+        self._cache: dict[int, bool] = _Cache(self)
+
+    def refresh(self) -> None:
+        """
+        Recompute the flags from the effective level, ``logging.disable`` and the floor.
+        """
+        threshold = max(self.getEffectiveLevel(), self.manager.disable + 1, self.floor_of(self.name))
+        self.enabled = threshold <= logging.DEBUG
+        self._on_info = threshold <= logging.INFO
+        self._on_warning = threshold <= logging.WARNING
+        self._on_error = threshold <= logging.ERROR
+        self._on_critical = threshold <= logging.CRITICAL
+
+
+def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
+    """
+    The logger ``name``, created as a ``FastLogger`` if nobody has created it yet.
+
+    A logger that already exists is returned as it is (a plain ``Logger`` keeps working,
+    without the fast path): its identity is already known to its users.
+    """
+    manager = logging.Logger.manager
+    # getLogger takes the same (reentrant) lock: no other thread creates a logger, or
+    # sees the logger class changed, while this one does.
+    with logging._lock:  # type: ignore[attr-defined]
+        existing = manager.loggerDict.get(name)
+        if isinstance(existing, logging.Logger):
+            logger = existing
+        else:
+            saved = manager.loggerClass
+            manager.loggerClass = FastLogger
+            try:
+                logger = manager.getLogger(name)
+            finally:
+                manager.loggerClass = saved
+    if isinstance(logger, FastLogger) and logger.floor_of is not floor_of:
+        logger.floor_of = floor_of
+        logger.refresh()
+    return logger

@@ -1,0 +1,287 @@
+"""The structured trace writer: one lazily opened JSON-lines file per process, tlparse's format."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+
+from ._formatting import relative_path
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+__all__ = ["RESERVED_NAMES", "TraceWriter", "normalise_payload", "render_payload", "to_json"]
+
+#: Names trace_structured refuses: tlparse (or torch) gives these keys a meaning of their own.
+RESERVED_NAMES: Final = frozenset(
+    {
+        "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
+        "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
+        "str", "payload_filename",
+    }
+)  # fmt: skip
+
+#: The file name prefix tlparse (and ``--all-ranks-html``) looks for.
+FILE_PREFIX: Final = "dedicated_log_torch_trace_"
+
+_PATH_UNSAFE: Final = str.maketrans({":": "_", "]": "_", "\t": " ", "\n": " ", "\r": " "})
+
+
+def normalise_payload(text: str) -> str:
+    """
+    ``text`` as it will be read back: ``\\r\\n`` and ``\\r`` become ``\\n`` (tlparse strips a
+    ``\\r`` before a newline) and anything that is not valid UTF-8 (lone surrogates) becomes
+    ``?``, so that the MD5 is the hash of exactly what was written.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _finite(value: object) -> object:
+    # ``value`` with every NaN and infinity (keys too) replaced by its repr.
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dict):
+        return {_finite(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_json(value: object, *, indent: int | None = None, ensure_ascii: bool = True) -> str:
+    """
+    ``value`` as strict JSON: a value JSON has no form for becomes its repr, NaN and the
+    infinities too (Python's ``NaN`` is not JSON; tlparse rejects the line).
+
+    Raises:
+        TypeError, ValueError, RecursionError: for a value that has no JSON form even so
+            (a key that is not a str, int, float, bool or None; a circular reference).
+    """
+    import json  # here, not at import: tracing is optional and json is slow to import
+
+    try:
+        return json.dumps(value, default=repr, allow_nan=False, indent=indent, ensure_ascii=ensure_ascii)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+    return json.dumps(_finite(value), default=repr, allow_nan=False, indent=indent, ensure_ascii=ensure_ascii)
+
+
+def render_payload(payload: object) -> str:
+    """
+    A payload as text: a string as it is, anything else as JSON with one value per line
+    (lists one element per line), so that no line gets huge.
+
+    Raises:
+        TypeError, ValueError, RecursionError: as ``to_json``.
+    """
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, (list, tuple)):
+        return "[\n" + ",\n".join(to_json(item) for item in payload) + "\n]"
+    return to_json(payload, indent=0)
+
+
+class TraceWriter:
+    """
+    Writes trace records to ``<dir>/dedicated_log_torch_trace_[rank_<R>_]<random>.log``.
+
+    The file is created (mode 0600, its directory 0700) on the first record, never
+    before. Each record, header and payload, is one ``os.write`` under a lock, so
+    threads never interleave; there is no buffer, so a forked child, which opens a file of
+    its own, can never write the parent's data. A failure to create or write the file is
+    reported once and turns tracing off; no exception reaches the caller.
+    """
+
+    def __init__(self, var: str, report: Callable[[str], None]) -> None:
+        self.var = var
+        self.dir: str | None = None
+        self.rank_of: Callable[[], int | None] = lambda: None
+        self._report = report
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = os.getpid()
+        self.path: str | None = None
+        self._interned: dict[str, int] = {}
+        self.rank: int | None = None
+        _track(self)
+
+    # -- configuration --------------------------------------------------------------
+
+    def set_dir(self, path: str | None) -> None:
+        """
+        Trace into directory ``path`` from the next record on (``None``: stop tracing).
+        """
+        with self._lock:
+            if path != self.dir:
+                self._close()
+            self.dir = None if path is None else os.fspath(path)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):  # already gone; nothing to lose, nothing is buffered
+                os.close(self._fd)
+        self._fd, self.path, self.rank = None, None, None
+        self._interned = {}
+
+    def after_fork(self) -> None:
+        """
+        In a forked child: forget the parent's file (without closing the parent's
+        descriptor's file) and lock, so the child opens a file of its own.
+        """
+        self._lock = threading.Lock()
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # the child's copy of the descriptor only
+        self._fd, self.path, self.rank = None, None, None
+        self._interned = {}
+        self._pid = os.getpid()
+
+    # -- writing ----------------------------------------------------------------------
+
+    def _open(self) -> int | None:
+        directory = self.dir
+        assert directory is not None
+        try:
+            _makedirs_private(directory)
+            rank = self.rank_of()
+            prefix = FILE_PREFIX + (f"rank_{rank}_" if rank is not None else "")
+            import tempfile  # only once tracing writes: it is slow to import
+
+            fd, path = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=directory)  # O_EXCL, 0600
+        except OSError as exc:
+            self._fail(f"cannot create a trace file in {directory!r} ({exc.strerror or exc})")
+            return None
+        self._fd, self.path, self.rank, self._pid = fd, path, rank, os.getpid()
+        return fd
+
+    def _fail(self, why: str) -> None:
+        self.dir = None
+        self._close()
+        self._report(f"{self.var}: {why}; tracing is off")
+
+    def intern(self, text: str, caller: tuple[str, int]) -> int:
+        """
+        The id of ``text`` in this file's string table, writing the ``str`` record the
+        first time the file sees it.
+        """
+        with self._lock:
+            self._check_pid()
+            index = self._interned.get(text)
+            if index is None:
+                index = len(self._interned)
+                self._interned[text] = index
+                self._write_locked({"str": [text, index]}, None, caller)
+            return index
+
+    def write(self, envelope: dict[str, object], payload: str | None, caller: tuple[str, int]) -> None:
+        """
+        Write one record: ``envelope`` (the event key, context ids) and ``payload``.
+
+        Raises:
+            TypeError, ValueError, RecursionError: for an envelope with no JSON form (see
+                ``to_json``); nothing is written then.
+        """
+        with self._lock:
+            self._check_pid()
+            self._write_locked(envelope, payload, caller)
+
+    def _check_pid(self) -> None:
+        if self._pid != os.getpid():  # forked without the at-fork hook (e.g. os.fork in C)
+            self.after_fork()
+
+    def _write_locked(self, envelope: dict[str, object], payload: str | None, caller: tuple[str, int]) -> None:
+        if self.dir is None:
+            return
+        fd = self._fd if self._fd is not None else self._open()
+        if fd is None:
+            return
+        if self.rank is not None:
+            envelope["rank"] = self.rank
+        pieces = []
+        if payload is not None:
+            payload = normalise_payload(payload)
+            envelope["has_payload"] = _md5(payload.encode("utf-8"))
+            pieces = ["\n\t" + line for line in payload.split("\n")]
+        now = time.time()
+        second = int(now)
+        stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
+        path = relative_path(caller[0]).translate(_PATH_UNSAFE) or "?"
+        header = to_json(envelope, ensure_ascii=False)
+        text = (
+            f"V{stamp}.{int((now - second) * 1_000_000):06d} {os.getpid()} {path}:{caller[1]}] {header}"
+            + "".join(pieces)
+            + "\n"
+        )
+        data = text.encode("utf-8", "replace")
+        start = None
+        try:
+            start = os.lseek(fd, 0, os.SEEK_CUR)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        except OSError as exc:
+            if start is not None:  # a full disk: take back the part of the record written
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+            self._fail(f"cannot write the trace file {self.path!r} ({exc.strerror or exc})")
+
+
+def _md5(data: bytes) -> str:
+    import hashlib  # only once tracing writes: it is slow to import
+
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _makedirs_private(directory: str) -> None:
+    # os.makedirs gives its mode to the last directory only; every directory logdial
+    # creates for a trace is private (0700), so no one else can list or plant files.
+    parent = os.path.dirname(os.path.abspath(directory))
+    if not os.path.isdir(parent):
+        _makedirs_private(parent)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory, 0o700)
+
+
+_WRITERS: weakref.WeakSet[TraceWriter] = weakref.WeakSet()
+_hooked = False
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_WRITERS):
+        writer.after_fork()
+
+
+def _track(writer: TraceWriter) -> None:
+    # The fork hook is registered with the first writer, not at import: importing
+    # logdial has no side effects.
+    global _hooked  # noqa: PLW0603 (one process-wide hook)
+    _WRITERS.add(writer)
+    if not _hooked and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _hooked = True
+
+
+def caller_location(depth: int) -> tuple[str, int]:
+    """
+    The file and line ``depth`` frames above the caller of this function.
+    """
+    frame = sys._getframe(depth + 1)
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def metadata_object(value: object) -> dict[str, object] | None:
+    """
+    ``value`` as a JSON object, or ``None`` when it is not a mapping with string keys.
+    """
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return dict(value)
+    return None

@@ -1,0 +1,139 @@
+"""Reading trace files back: records and payloads, streamed, with errors that name the line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from ._context import CONTEXT_KEYS
+from ._errors import LogdialError
+
+__all__ = ["TraceFormatError", "TraceRecord", "read_trace"]
+
+_HEADER: Final = re.compile(
+    rb"(?P<level>[VIWEC])(?P<date>\d{4} \d{2}:\d{2}:\d{2}\.\d{6}) (?P<pid>\d+) "
+    rb"(?P<path>[^:]+):(?P<line>\d+)\] (?P<json>.+)"
+)
+_NOT_EVENTS: Final = frozenset({*CONTEXT_KEYS, "rank", "has_payload", "stack"})
+
+
+class TraceFormatError(LogdialError, ValueError):
+    """
+    A trace file that is not in the format logdial writes; the message names the file and line.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class TraceRecord:
+    """
+    One record of a trace file.
+
+    Attributes:
+        lineno: the line of its header (1-based).
+        level: the glog letter.
+        time: ``MMDD HH:MM:SS.ffffff`` as written (local time, no year).
+        pid: the writing process.
+        path: the source file that made the record, relative to ``sys.path``.
+        line: the line in it.
+        envelope: the JSON object of the header.
+        payload: the payload, or ``None``.
+    """
+
+    lineno: int
+    level: str
+    time: str
+    pid: int
+    path: str
+    line: int
+    envelope: dict[str, object] = field(compare=True)
+    payload: str | None = None
+
+    @property
+    def name(self) -> str:
+        """
+        The event's key (``artifact``, ``dynamo_start``, ``str``, ...), or ``""``.
+        """
+        return next((k for k in self.envelope if k not in _NOT_EVENTS), "")
+
+    @property
+    def metadata(self) -> object:
+        """
+        The value of the event's key.
+        """
+        return self.envelope.get(self.name)
+
+
+def _no_constant(name: str) -> object:
+    # NaN and the infinities are Python's extension, not JSON; tlparse rejects them.
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRecord]:
+    """
+    Stream the records of the trace file at ``path``, in order.
+
+    Raises:
+        TraceFormatError: at the first line that is not valid UTF-8, not a header, a
+            payload line without a header that announced one, a header whose JSON is not
+            an object, or a payload whose MD5 differs from ``has_payload``.
+    """
+    name = str(path)
+    pending: tuple[int, re.Match[bytes], dict[str, object]] | None = None
+    payload: list[str] = []
+    with open(path, "rb") as stream:
+        for lineno, raw in enumerate(stream, 1):
+            line = raw.rstrip(b"\n").rstrip(b"\r")
+            if not line:
+                continue  # tlparse drops empty lines anywhere
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TraceFormatError(f"{name}:{lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+            if line.startswith(b"\t"):
+                if pending is None or "has_payload" not in pending[2]:
+                    raise TraceFormatError(f"{name}:{lineno}: a payload line with no record announcing a payload")
+                payload.append(text[1:])
+                continue
+            if pending is not None:
+                yield _record(name, pending, payload, check_md5)
+                payload = []
+            match = _HEADER.fullmatch(line)
+            if match is None:
+                raise TraceFormatError(f"{name}:{lineno}: not a trace record header: {text[:80]!r}")
+            try:
+                envelope = json.loads(match["json"], parse_constant=_no_constant)
+            except ValueError as exc:
+                raise TraceFormatError(f"{name}:{lineno}: the record's JSON does not parse ({exc})") from None
+            if not isinstance(envelope, dict):
+                raise TraceFormatError(f"{name}:{lineno}: the record's JSON is not an object")
+            pending = (lineno, match, envelope)
+    if pending is not None:
+        yield _record(name, pending, payload, check_md5)
+
+
+def _record(
+    name: str, pending: tuple[int, re.Match[bytes], dict[str, object]], lines: list[str], check_md5: bool
+) -> TraceRecord:
+    lineno, match, envelope = pending
+    payload = "\n".join(lines) if "has_payload" in envelope else None
+    if payload is not None and check_md5:
+        digest = hashlib.md5(payload.encode("utf-8"), usedforsecurity=False).hexdigest()
+        if digest != envelope["has_payload"]:
+            raise TraceFormatError(
+                f"{name}:{lineno}: the payload's MD5 is {digest}, the record says {envelope['has_payload']}"
+            )
+    return TraceRecord(
+        lineno=lineno,
+        level=match["level"].decode(),
+        time=match["date"].decode(),
+        pid=int(match["pid"]),
+        path=match["path"].decode("utf-8"),
+        line=int(match["line"]),
+        envelope=envelope,
+        payload=payload,
+    )

@@ -1,0 +1,161 @@
+"""The trace API of a system: trace_structured, artifacts, contexts, stacks, overhead."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+
+from ._context import TraceContext, new_var
+from ._trace import RESERVED_NAMES, TraceWriter, caller_location, metadata_object, render_payload
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final, Literal
+
+    Encoding = Literal["string", "json"]
+
+__all__ = ["Tracer"]
+
+_ARTIFACT_NAME: Final = re.compile(r"[A-Za-z0-9_.-]+")
+_PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
+
+
+def _no_payload() -> None:
+    return None
+
+
+class Tracer:
+    """
+    One system's structured trace: the writer, the context variable, the overhead sums.
+    """
+
+    def __init__(self, system: str, prefix: str, report: Callable[[str], None]) -> None:
+        self.var = f"{prefix}_TRACE"
+        self.writer = TraceWriter(self.var, report)
+        self.context = new_var(system)
+        self._report = report
+        self._overhead: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._complaints: set[tuple[str, str]] = set()
+
+    def display(self) -> str:
+        """
+        The display form of the current context, ``""`` outside any.
+        """
+        return self.context.get().display()
+
+    def trace_structured(
+        self,
+        name: str,
+        metadata_fn: Callable[[], Mapping[str, object]] = dict,
+        *,
+        payload_fn: Callable[[], object] = _no_payload,
+        suppress_context: bool = False,
+        expect_trace_id: bool = True,
+        stacklevel: int = 1,
+    ) -> None:
+        """
+        Write one record; see ``LogSystem.trace_structured``.
+        """
+        if not isinstance(name, str) or not name or name in RESERVED_NAMES:
+            raise ValueError(
+                f"trace_structured name {name!r} is reserved or empty; reserved: {', '.join(sorted(RESERVED_NAMES))}"
+            )
+        if self.writer.dir is None:
+            return
+        start = time.perf_counter()
+        context = self.context.get()
+        try:
+            metadata = metadata_fn()
+            payload = payload_fn()
+        except Exception as exc:  # the caller's callback; its bug must not become ours
+            self._complain(name, f"its metadata_fn or payload_fn raised {type(exc).__name__}: {exc}")
+            return
+        envelope = metadata_object(metadata)
+        if envelope is None:
+            self._complain(name, f"metadata_fn returned {type(metadata).__name__}, not a mapping with str keys")
+            return
+        record: dict[str, object] = {name: envelope}
+        if not suppress_context:
+            record.update(context.envelope())
+            if expect_trace_id and context.empty:
+                record["stack"] = self.stack()
+        try:
+            text = None if payload is None else render_payload(payload)
+            self.writer.write(record, text, caller_location(stacklevel))
+        except (TypeError, ValueError, RecursionError) as exc:  # no JSON form (a circular reference, a tuple key)
+            self._complain(name, f"its metadata or payload cannot be written as JSON ({type(exc).__name__}: {exc})")
+            return
+        key = context.display()
+        with self._lock:
+            self._overhead[key] = self._overhead.get(key, 0.0) + time.perf_counter() - start
+
+    def artifact(self, name: str, encoding: Encoding, payload_fn: Callable[[], object], stacklevel: int) -> None:
+        """
+        An ``artifact`` record: ``{"artifact": {"name", "encoding"}}`` and its payload.
+        """
+        if not isinstance(name, str) or _ARTIFACT_NAME.fullmatch(name) is None:
+            raise ValueError(f"trace artifact name {name!r} is not valid: use letters, digits, '_', '.' and '-'")
+        if encoding not in ("string", "json"):
+            raise ValueError(f"trace artifact encoding must be 'string' or 'json', not {encoding!r}")
+        if self.writer.dir is None:
+            return
+
+        def payload() -> object:
+            value = payload_fn()
+            return value if encoding == "json" or isinstance(value, str) or value is None else str(value)
+
+        self.trace_structured(
+            "artifact", lambda: {"name": name, "encoding": encoding}, payload_fn=payload, stacklevel=stacklevel + 1
+        )
+
+    def stack(self) -> list[dict[str, object]]:
+        """
+        The caller's stack (outermost first, up to the call into logdial), with the file
+        names interned: the frames of a ``dynamo_start`` event or of a record's ``stack``.
+        """
+        frames = []
+        for frame in traceback.extract_stack():
+            if os.path.dirname(frame.filename) == _PACKAGE_DIR:
+                break  # from logdial's own frames on (and the metadata_fn they call) it is not the user's stack
+            frames.append(frame)
+        caller = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("?", 0)
+        return [
+            {"line": f.lineno or 0, "name": f.name, "filename": self.writer.intern(f.filename, caller)} for f in frames
+        ]
+
+    @contextlib.contextmanager
+    def scope(self, new_ids: TraceContext) -> Iterator[TraceContext]:
+        """
+        Enter the current context with the ids ``new_ids`` gives replaced.
+        """
+        new = self.context.get().merged(
+            frame_id=new_ids.frame_id,
+            frame_compile_id=new_ids.frame_compile_id,
+            attempt=new_ids.attempt,
+            compiled_autograd_id=new_ids.compiled_autograd_id,
+            label=new_ids.label,
+        )
+        token = self.context.set(new)
+        try:
+            yield new
+        finally:
+            self.context.reset(token)
+
+    def overhead(self) -> dict[str, float]:
+        """
+        Seconds spent writing trace records, by context display form (``""``: outside any).
+        """
+        with self._lock:
+            return dict(self._overhead)
+
+    def _complain(self, name: str, why: str) -> None:
+        key = (name, why)
+        if key not in self._complaints:
+            self._complaints.add(key)
+            self._report(f"{self.var}: trace_structured({name!r}) skipped a record: {why}")
