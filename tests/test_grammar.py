@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from logdial._grammar import Item, ParseResult, Problem, parse_items
