@@ -18,9 +18,11 @@ class Output(NamedTuple):
 
 def is_logging_var(name: str) -> bool:
     """
-    Whether ``name`` is a variable logdial reads (tests clear them; a user's shell may set them).
+    Whether ``name`` is a variable logdial reads, including the launchers' rank variables
+    (tests clear them; a user's shell or a CI runner may set them).
     """
-    return "_LOGS" in name or name in {"NO_COLOR", "TORCH_TRACE"}
+    ranks = {"RANK", "LOCAL_RANK", "WORLD_SIZE", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "JAX_PROCESS_ID"}
+    return "_LOGS" in name or name.endswith("_TRACE") or name in {"NO_COLOR", *ranks}
 
 
 def child_environ(**extra: str) -> dict[str, str]:

@@ -97,6 +97,7 @@ class TestImport:
             "logdial._lazy",
             "logdial._levels",
             "logdial._modules",
+            "logdial._ranks",
             "logdial._registry",
             "logdial._settings",
             "logdial._system",

@@ -435,3 +435,54 @@ class TestFocusedTraces:
             "[!3/1/0]": ["compiled_autograd_graph"],
         }
         assert expected == compile_directory(report.out)
+
+
+class TestRanks:
+    """
+    Per-rank trace files, from the launcher's variable or a provider, that
+    ``tlparse --all-ranks-html`` reads together.
+    """
+
+    def test_two_ranks_all_ranks_html(self, tmp_path: Path) -> None:
+        """
+        Two processes started with RANK=0 and RANK=1 write rank-named files whose every
+        record carries the rank; tlparse --all-ranks-html renders both with no failure.
+        """
+        trace = tmp_path / "trace"
+        for rank in (0, 1):
+            env = child_environ(RANK=str(rank), TORCH_TRACE=str(trace))
+            subprocess.run([sys.executable, "-m", "logdial.demo"], env=env, capture_output=True, check=True, timeout=60)
+        files = sorted(p.name for p in trace.iterdir())
+        assert [True, True] == [re.fullmatch(rf"dedicated_log_torch_trace_rank_{r}_\w+\.log", f) is not None
+                                for r, f in enumerate(files)]  # fmt: skip
+        for rank, name in enumerate(files):
+            assert {rank} == {r.envelope.get("rank") for r in read_trace(trace / name)}
+        out = tmp_path / "out"
+        result = subprocess.run(
+            [str(TLPARSE), "--all-ranks-html", str(trace), "-o", str(out), "--overwrite", "--no-browser"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert 0 == result.returncode, result.stderr
+        assert [True, True, True] == [
+            (out / p).exists() for p in ("index.html", "rank_0/index.html", "rank_1/index.html")
+        ]
+        assert "fail" not in result.stderr
+
+    def test_provider_wins(self, system: LogSystem, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        A provider the program installs comes before the launcher's variables.
+        """
+        monkeypatch.setenv("RANK", "3")
+        assert 3 == system.rank()
+        system.set_rank_provider(lambda: 7)
+        system.set_trace_dir(tmp_path)
+        system.trace_structured("mylib_x", expect_trace_id=False)
+        assert Path(str(system.trace_file)).name.startswith("dedicated_log_torch_trace_rank_7_")
+        assert [7] == [r.envelope["rank"] for r in read_trace(str(system.trace_file))]
+        system.set_rank_provider(None)
+        assert 3 == system.rank()
+        with pytest.raises(TypeError, match=r"^a rank provider must be callable, not 5$"):
+            system.set_rank_provider(5)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from ._grammar import Item, ParseResult, Problem, parse_items
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 from ._help import help_message
 from ._modules import module_exists
+from ._ranks import detect_rank
 from ._registry import Artifact, Registry, check_logger_name
 from ._settings import Settings, format_problems, resolve
 from ._trace import RESERVED_NAMES
@@ -123,6 +124,8 @@ class LogSystem:
         self._explicit_output: dict[str, object] = {}
         self._handlers: tuple[logging.Handler, ...] = ()
         self._tracer = Tracer(name, prefix, self._report_once)
+        self._rank_provider: Callable[[], int | None] | None = None
+        self._tracer.writer.rank_of = self.rank
         self._tracing = False  # may be on: set with the trace directory
         self._trace_explicit = False
 
@@ -638,6 +641,26 @@ class LogSystem:
             self._trace_explicit = self._tracing = False
 
     # -- structured trace ----------------------------------------------------------
+
+    def rank(self) -> int | None:
+        """
+        This process's rank (see ``set_rank_provider``), or ``None`` for a single process.
+
+        Read when the trace file is opened: the file name carries it
+        (``dedicated_log_torch_trace_rank_<R>_*.log``, for ``tlparse --all-ranks-html``)
+        and so does every record of the file, as tlparse requires.
+        """
+        return detect_rank(self._rank_provider)
+
+    def set_rank_provider(self, provider: Callable[[], int | None] | None) -> None:
+        """
+        Say how to find this process's rank, before ``torch.distributed`` and the
+        launchers' variables (``RANK``, ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK``,
+        ``PMI_RANK``, ``JAX_PROCESS_ID``) are consulted; ``None`` removes it.
+        """
+        if provider is not None and not callable(provider):
+            raise TypeError(f"a rank provider must be callable, not {provider!r}")
+        self._rank_provider = provider
 
     def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
         """
