@@ -538,6 +538,27 @@ class TestOutput:
         late.info("now inherited")
         assert ["now inherited"] == _lines(capsys.readouterr().err)
 
+    def test_module_then_component_above_it(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``+pkg,-comp`` (comp's logger is pkg): comp's own records (and its module's
+        artifacts) at ERROR, the loggers below it, even those made later, at DEBUG: torch
+        gives the same, having expanded the package into explicit levels.
+        """
+        system.init({})
+        system.set_logs("+testsys.core,-core")
+        core = logging.getLogger("testsys.core")
+        core.info("own info")
+        core.error("own error")
+        logging.getLogger("testsys.core.later").debug("below")
+        system.getArtifactLogger("testsys.core", "graph").debug("own artifact")
+        system.getArtifactLogger("testsys.core.later", "graph").debug("artifact below")
+        assert ["own error", "below", "[__graph] artifact below"] == _lines(capsys.readouterr().err)
+        fast = system.getLogger("testsys.core.fast")
+        assert fast.enabled is True
+        system.set_logs()
+        assert [] == core.filters
+        assert fast.enabled is False
+
     def test_off_artifact_warning_stays_quiet(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A warning on an off-by-default artifact does not leak through logging's last resort

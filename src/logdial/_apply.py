@@ -10,7 +10,7 @@ from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
 
-__all__ = ["Applier", "FloorFilter", "Plan"]
+__all__ = ["Applier", "FloorFilter", "OwnLevelFilter", "Plan"]
 
 
 class Plan(Frozen):
@@ -47,16 +47,55 @@ class Plan(Frozen):
                 return logging.DEBUG  # an enabled artifact passes whatever its component's level
             if self.registry.artifacts[artifact].off_by_default:
                 return OFF
-            return logging.NOTSET  # follows its component
-        if name == self.root:
-            return settings.levels.get(name, logging.WARNING)
-        return settings.levels.get(name, logging.NOTSET)
+            # It follows its module's logger; if that logger's level was lowered for the
+            # loggers below it, follow the module's own level instead, as its records do.
+            module = name.rpartition(".__")[0]
+            own, floor = settings.levels.get(module), settings.floors.get(module)
+            if own is not None and floor is not None and floor < own:
+                return own
+            return logging.NOTSET
+        level = settings.levels.get(name, logging.WARNING if name == self.root else logging.NOTSET)
+        floor = settings.floors.get(name)
+        if floor is not None and floor < level:
+            # The loggers below must pass more than this one: they inherit the floor from
+            # it, and its own records are held to its level by an OwnLevelFilter.
+            return floor
+        return level
+
+    def own_levels(self) -> dict[str, int]:
+        """
+        Loggers whose own records need a higher level than the one set on them (see
+        ``level``): logger name → the level of its own records.
+        """
+        settings = self.settings
+        return {
+            name: settings.levels[name]
+            for name, floor in settings.floors.items()
+            if name in settings.levels and floor < settings.levels[name]
+        }
 
     def owned(self) -> set[str]:
         """
         The loggers the plan configures.
         """
         return {self.root, *self.registry.logger_names, *self.artifact_loggers, *self.settings.levels}
+
+
+class OwnLevelFilter(logging.Filter):
+    """
+    On a logger whose level was lowered for the loggers below it, holds its own records
+    to its own level (a logger's filters see only the records made on it).
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether ``record`` reaches the logger's own level.
+        """
+        return record.levelno >= self.level
 
 
 class FloorFilter(logging.Filter):
@@ -70,6 +109,7 @@ class FloorFilter(logging.Filter):
         super().__init__()
         self.floors: Mapping[str, int] = {}
         self.explicit: frozenset[str] = frozenset()
+        self.own: Mapping[str, int] = {}
 
     def update(self, plan: Plan) -> None:
         """
@@ -78,16 +118,20 @@ class FloorFilter(logging.Filter):
         explicit = {plan.root, *plan.settings.levels}
         explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
         self.explicit, self.floors = frozenset(explicit), plan.settings.floors
+        self.own = plan.own_levels()
 
     def floor(self, name: str) -> int:
         """
         The level records of logger ``name`` must reach, beyond their loggers' levels:
         the floor of the nearest ancestor that has one, unless a logger on the way (or
-        ``name`` itself) has a level of its own in the settings. 0 when there is none.
+        ``name`` itself) has a level of its own in the settings; for a logger whose level
+        was lowered for those below it, its own level. 0 when there is none.
         """
         floors = self.floors
-        if not floors or name in self.explicit:
+        if not floors:
             return 0
+        if name in self.explicit:
+            return self.own.get(name, 0)
         while (cut := name.rfind(".")) > 0:
             name = name[:cut]
             floor = floors.get(name)
@@ -101,7 +145,10 @@ class FloorFilter(logging.Filter):
         """
         Whether ``record`` reaches its floor.
         """
-        return not self.floors or record.levelno >= self.floor(record.name)
+        # A logger's own level is held by its OwnLevelFilter, which sees only its records.
+        if not self.floors or record.name in self.explicit:
+            return True
+        return record.levelno >= self.floor(record.name)
 
 
 def _tops(names: Iterable[str]) -> set[str]:
@@ -138,6 +185,7 @@ class Applier:
         self.handlers: tuple[logging.Handler, ...] = ()
         self.propagate = False
         self.floor_filter = FloorFilter()
+        self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
 
     def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
@@ -151,6 +199,7 @@ class Applier:
         for name in self.owned - owned:
             self._release(name)
         self.owned = owned
+        self._place_own_filters(plan.own_levels())
         self._place(_tops(owned), tuple(handlers) if handlers is not None else self.handlers)
         _clear_level_caches()
 
@@ -178,12 +227,22 @@ class Applier:
         Remove logdial's handlers and give every logger back its level and propagation.
         """
         self._place(set(), ())
+        self._place_own_filters({})
         for name in self.owned:
             self._release(name)
         self.owned = set()
         _clear_level_caches()
 
     # -- internals ----------------------------------------------------------------
+
+    def _place_own_filters(self, own: Mapping[str, int]) -> None:
+        for name in list(self._own_filters):
+            if own.get(name) != self._own_filters[name].level:
+                logging.getLogger(name).removeFilter(self._own_filters.pop(name))
+        for name, level in own.items():
+            if name not in self._own_filters:
+                self._own_filters[name] = OwnLevelFilter(level)
+                logging.getLogger(name).addFilter(self._own_filters[name])
 
     def _set_level(self, name: str, level: int) -> None:
         logger = logging.getLogger(name)
