@@ -60,7 +60,9 @@ def file_lines(tmp: Path, torch: object | None, message: str = MESSAGE) -> tuple
         from torch._logging._internal import TorchLogsFormatter
 
         paths["torch"] = tmp / f"torch{tag}.log"
-        loops["torch"] = _info_loop(_file_logger(f"torch._dynamo.bench{tag}", paths["torch"], TorchLogsFormatter()), message)
+        loops["torch"] = _info_loop(
+            _file_logger(f"torch._dynamo.bench{tag}", paths["torch"], TorchLogsFormatter()), message
+        )
     try:
         from loguru import logger
     except ImportError:
@@ -257,7 +259,9 @@ def apply_curve(sizes: tuple[int, ...] = (100, 1000, 10_000), unrelated: int = 1
     )
     out = {}
     for n in sizes:
-        result = subprocess.run([sys.executable, "-c", code, str(n), str(unrelated)], capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(n), str(unrelated)], capture_output=True, text=True, check=True
+        )
         out[n] = float(result.stdout)
     return out
 
@@ -304,7 +308,9 @@ def threads(tmp: Path, records: int = 20_000) -> tuple[float, float, str]:
 
 
 def _top_level_import_ms(statement: str) -> float:
-    err = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement], capture_output=True, text=True, check=True
+    ).stderr
     total = 0
     for line in err.splitlines():
         parts = line.split("|")

@@ -111,7 +111,10 @@ def disabled_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
     if structlog is not None:
         import structlog as sl
 
-        sl.configure(wrapper_class=sl.make_filtering_bound_logger(logging.WARNING), logger_factory=sl.PrintLoggerFactory(io.StringIO()))
+        sl.configure(
+            wrapper_class=sl.make_filtering_bound_logger(logging.WARNING),
+            logger_factory=sl.PrintLoggerFactory(io.StringIO()),
+        )
         candidates["structlog"] = loop_for(sl.get_logger().bind())
     pico = _optional("picologging")
     if pico is not None:
@@ -253,11 +256,15 @@ def main() -> None:
         rows.append(Row("if art.enabled:", r["logdial if art.enabled"].median if "logdial if art.enabled" in r else None, r["empty call"].median,
                         "empty call", "ns", "<= 0.30"))  # fmt: skip
         r = run("lazy", lazy_calls(tmp, torch))
-        rows.append(Row("disabled call with LazyString", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 1.0"))
+        rows.append(
+            Row("disabled call with LazyString", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 1.0")
+        )
         if "torch" in r:
             rows.append(Row("  peer: torch", r["torch"].median, r["stdlib"].median, "stdlib", "ns", ""))
         r = run("trace_off", trace_off(tmp, torch))
-        rows.append(Row("trace_structured, tracing off", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 0.60"))
+        rows.append(
+            Row("trace_structured, tracing off", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 0.60")
+        )
         if "torch" in r:
             rows.append(Row("  peer: torch", r["torch"].median, r["stdlib"].median, "stdlib", "ns", ""))
         r = run("file", (loops := file_lines(tmp, torch))[0], net=False)
@@ -289,7 +296,9 @@ def main() -> None:
         one, four, check = threads(tmp)
         rows.append(Row("4 threads on 1 CPU vs 1 thread, msgs/s", four, one, "1 thread", "msg/s", ">= 0.9", True))
     times = import_times(rounds=3 if args.quick else 7)
-    rows.append(Row("import logdial + LogSystem() (ms)", times["logdial"], times["logging"], "import logging", "ms", "<= 1.3"))
+    rows.append(
+        Row("import logdial + LogSystem() (ms)", times["logdial"], times["logging"], "import logging", "ms", "<= 1.3")
+    )
     curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     print_table(rows)
     print(f"\nlogdial's line vs torch's (to a file): {layout}")

@@ -5,12 +5,16 @@ attribute (``enabled`` for DEBUG, then one per level) and return at once when th
 cannot pass, which costs little more than an empty method call. The flags are computed
 again whenever the stdlib invalidates its level caches (``Manager._clear_cache``, which
 every ``setLevel`` anywhere and ``logging.disable`` call), through the logger's cache
-object, so they are always right. Enabled records go through the stdlib's own checks.
+object, so they are always right. An enabled plain call (no keyword arguments) finds its
+caller with one frame walk, then goes through the stdlib's ``makeRecord`` and ``handle``
+(so record factories, filters and handlers behave as for any logger); any keyword
+argument takes the stdlib's own ``_log``.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -33,27 +37,43 @@ def _no_floor(name: str) -> int:
 # stacklevel differently; both skip frames from this file name).
 _SRCFILE: Final = logging.addLevelName.__code__.co_filename
 _METHODS_SOURCE: Final = """
+def _emit(self, level, msg, args, kwargs):
+    # Logger._log without findCaller's per-frame normcase: the caller is the first frame
+    # that is not logging's (nor these methods', compiled under logging's file name).
+    if kwargs or _logging._srcfile is None:
+        self._log(level, msg, args, **kwargs)
+        return
+    f = _getframe(2)
+    while f is not None and f.f_code.co_filename == _SRCFILE:
+        f = f.f_back
+    if f is None:
+        self._log(level, msg, args)
+        return
+    code = f.f_code
+    record = self.makeRecord(self.name, level, code.co_filename, f.f_lineno, msg, args, None, code.co_name, None, None)
+    self.handle(record)
+
 def debug(self, msg, *args, **kwargs):
-    if self.enabled and self.isEnabledFor(10):
-        self._log(10, msg, args, **kwargs)
+    if self.enabled and not self.disabled:
+        _emit(self, 10, msg, args, kwargs)
 
 def info(self, msg, *args, **kwargs):
-    if self._on_info and self.isEnabledFor(20):
-        self._log(20, msg, args, **kwargs)
+    if self._on_info and not self.disabled:
+        _emit(self, 20, msg, args, kwargs)
 
 def warning(self, msg, *args, **kwargs):
-    if self._on_warning and self.isEnabledFor(30):
-        self._log(30, msg, args, **kwargs)
+    if self._on_warning and not self.disabled:
+        _emit(self, 30, msg, args, kwargs)
 
 def error(self, msg, *args, **kwargs):
-    if self._on_error and self.isEnabledFor(40):
-        self._log(40, msg, args, **kwargs)
+    if self._on_error and not self.disabled:
+        _emit(self, 40, msg, args, kwargs)
 
 def critical(self, msg, *args, **kwargs):
-    if self._on_critical and self.isEnabledFor(50):
-        self._log(50, msg, args, **kwargs)
+    if self._on_critical and not self.disabled:
+        _emit(self, 50, msg, args, kwargs)
 """
-_methods: dict[str, Any] = {}
+_methods: dict[str, Any] = {"_logging": logging, "_getframe": sys._getframe, "_SRCFILE": _SRCFILE}
 exec(compile(_METHODS_SOURCE, _SRCFILE, "exec"), _methods)
 
 

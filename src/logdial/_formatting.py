@@ -94,6 +94,7 @@ def _message_lines(record: logging.LogRecord, formatter: logging.Formatter) -> l
 # prefix at the start of every line. Unlike splitlines(), a trailing break keeps its empty
 # last line, as torch does.
 _LINE_BREAK: Final = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_LETTERS: Final = {level: glog_letter(level) for level in (10, 20, 30, 40, 50)}
 
 
 class GlogFormatter(logging.Formatter):
@@ -121,35 +122,47 @@ class GlogFormatter(logging.Formatter):
         self._stamp: tuple[int, str] = (-1, "")
 
     def _timestamp(self, created: float) -> str:
-        second = int(created)
-        # Rounded, not truncated: the float nearest 0.123456 may be 0.1234559..., and
-        # truncating would print half of all microsecond values one too low.
-        micros = round((created - second) * 1_000_000)
-        if micros >= 1_000_000:
-            second, micros = second + 1, micros - 1_000_000
+        # Rounded to the microsecond, not truncated: the float nearest 0.123456 may be
+        # 0.1234559..., and truncating would print half of all values one too low.
+        micros = int(created * 1_000_000 + 0.5)
+        second = micros // 1_000_000
         cached_second, stamp = self._stamp
         if second != cached_second:  # one strftime per second, not per record
             stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
             self._stamp = (second, stamp)
-        return f"{stamp}.{micros:06d}"
+        # str(), not a format spec: the zero-padded fraction is the costliest part of a line.
+        return stamp + "." + str(micros - second * 1_000_000 + 1_000_000)[1:]
 
     def format(self, record: logging.LogRecord) -> str:
         """
         Format ``record`` as glog-style lines; the record is not modified.
         """
-        letter = glog_letter(record.levelno)
+        # The hot path of every enabled record: one f-string for the prefix, and no line
+        # splitting for the usual one-line message (benchmarks/RESULTS.md).
+        levelno = record.levelno
+        letter = _LETTERS.get(levelno) or glog_letter(levelno)
         if self._color:
             letter = f"{_COLORS[letter]}{letter}{_RESET}"
-        artifact = self._artifact_of(record.name)
-        tag = f"[__{artifact}] " if artifact else ""
-        context = self._context_of()
-        if context:
-            tag = f"{context} {tag}"
         prefix = (
             f"{letter}{self._timestamp(record.created)} {record.process} "
-            f"{relative_path(record.pathname)}:{record.lineno}] {tag}"
+            f"{relative_path(record.pathname)}:{record.lineno}] "
         )
-        return "\n".join(prefix + line for line in _message_lines(record, self))
+        context = self._context_of()
+        if context:
+            prefix = f"{prefix}{context} "
+        artifact = self._artifact_of(record.name)
+        if artifact:
+            prefix = f"{prefix}[__{artifact}] "
+        if record.exc_info or record.exc_text or record.stack_info:
+            lines = _message_lines(record, self)
+        else:
+            text = record.getMessage()
+            if text.isprintable():  # no line break of any kind (nor other control characters)
+                return prefix + text
+            lines = text.split("\n")
+            if not all(map(str.isprintable, lines)):  # other breaks (or controls): the full split
+                lines = _LINE_BREAK.split(text)
+        return prefix + ("\n" + prefix).join(lines)
 
     def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802 (stdlib name)
         """

@@ -110,6 +110,8 @@ class LogSystem:
         # formatter, per record) do a single dict lookup, which is atomic.
         self._artifact_loggers: dict[str, str] = {}
         self._artifact_formats: dict[str, logging.Formatter] = {}
+        # artifact logger name -> its artifact's own formatter, read per record like the above.
+        self._logger_formats: dict[str, logging.Formatter] = {}
         self._applier = Applier(root)
         self._settings: Settings = _DEFAULTS
         self._source: Source = "default"
@@ -197,9 +199,10 @@ class LogSystem:
         artifact = Artifact(name, description, bool(visible), bool(off_by_default), log_format)
         with self._lock:
             self._registry = self._registry.with_artifact(artifact)
+            loggers = [n for n, a in self._artifact_loggers.items() if a == name]
             if formatter is not None:
                 self._artifact_formats[name] = formatter
-            loggers = [n for n, a in self._artifact_loggers.items() if a == name]
+                self._logger_formats.update(dict.fromkeys(loggers, formatter))
             self._registered(name, loggers)
 
     def getArtifactLogger(self, module_qname: str, artifact: str) -> logging.Logger:  # noqa: N802 (torch's name)
@@ -225,6 +228,9 @@ class LogSystem:
         with self._lock:
             if self._artifact_loggers.get(logger_name) != artifact:
                 self._artifact_loggers[logger_name] = artifact
+                formatter = self._artifact_formats.get(artifact)
+                if formatter is not None:
+                    self._logger_formats[logger_name] = formatter
                 self._configure_new([logger_name])
         return logger
 
@@ -581,8 +587,8 @@ class LogSystem:
             fmt, plain = None, self._formatter(None, color=False)
         color = None
         if fmt is None and not env.no_color:
-            color = RoutingFormatter(self._formatter(None, color=True), self._format_of)
-        plain = RoutingFormatter(plain, self._format_of)
+            color = RoutingFormatter(self._formatter(None, color=True), self._logger_formats.get)
+        plain = RoutingFormatter(plain, self._logger_formats.get)
         handlers: list[logging.Handler] = []
         if console != "none":
             handlers.append(ConsoleHandler(self.name, console, plain, color))  # type: ignore[arg-type]
@@ -605,14 +611,7 @@ class LogSystem:
         return tuple(handlers) or (NullHandler(self.name),)
 
     def _formatter(self, fmt: str | None, *, color: bool) -> logging.Formatter:
-        return make_formatter(fmt, artifact_of=self._artifact_of, color=color, context_of=self._tracer.display)
-
-    def _artifact_of(self, logger_name: str) -> str | None:
-        return self._artifact_loggers.get(logger_name)
-
-    def _format_of(self, logger_name: str) -> logging.Formatter | None:
-        artifact = self._artifact_loggers.get(logger_name)
-        return self._artifact_formats.get(artifact) if artifact is not None else None
+        return make_formatter(fmt, artifact_of=self._artifact_loggers.get, color=color, context_of=self._tracer.display)
 
     def _plan(self) -> Plan:
         return Plan(self._settings, self._registry, self._artifact_loggers, self.root)

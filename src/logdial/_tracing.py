@@ -47,7 +47,7 @@ class Tracer:
         """
         The display form of the current context, ``""`` outside any.
         """
-        return self.context.get().display()
+        return self.context.get()._display  # computed once per context
 
     def trace_structured(
         self,
