@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck pytest coverage install clean
+.PHONY: demo test lint typecheck pytest coverage install clean bench bench-quick bench-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ demo: install
 	done
 
 lint: $(VENV)/.deps-test
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
 
 typecheck: $(VENV)/.deps-test
 	$(PY) -m mypy
@@ -38,6 +38,18 @@ pytest: $(VENV)/.deps-test install
 	$(PY) -m coverage report
 
 test: lint typecheck pytest
+
+# Benchmarks measure (make test never runs them): logdial against its peers, in one run.
+# torch is pinned exactly: 2.13.0 is served from a local CPU build; an unpinned torch
+# would download a CUDA build of several GB.
+bench-deps: $(VENV)/.deps-test
+	$(PY) -m pip install --quiet torch==2.13.0 loguru structlog picologging numpy
+
+bench: bench-deps install
+	$(PY) benchmarks/bench.py --json benchmarks/results.json
+
+bench-quick: install
+	$(PY) benchmarks/bench.py --quick
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* build dist

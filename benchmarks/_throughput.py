@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +117,7 @@ def formatters(torch: object | None, message: str = MESSAGE) -> dict[str, Loop]:
     logs.register_log("core", ["benchfmt.core"])
     logs.set_output(console="none")
     logs.init({})
-    ours = logs._formatter(None, color=False)  # noqa: SLF001 (the formatter the handlers use)
+    ours = logs._formatter(None, color=False)
 
     def loop_for(fmt: logging.Formatter) -> Loop:
         def loop(n: int, format_: Any = fmt.format, record: logging.LogRecord = record) -> None:

@@ -13,19 +13,16 @@ import json
 import logging
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Loop, Samples, interleave  # noqa: E402
-from _throughput import (  # noqa: E402
+from _harness import Loop, Samples, interleave
+from _throughput import (
     FIVE_LINES,
     apply_curve,
     file_lines,
@@ -37,7 +34,7 @@ from _throughput import (  # noqa: E402
     traces_on,
 )
 
-import logdial  # noqa: E402
+import logdial
 
 
 @dataclass
@@ -253,8 +250,8 @@ def main() -> None:
         for peer in ("torch artifact", "loguru", "structlog", "picologging"):
             rows.append(Row(f"  peer: {peer}", r[peer].median if peer in r else None, std, "stdlib", "ns", ""))
         r = run("guard", guards(tmp))
-        rows.append(Row("if art.enabled:", r["logdial if art.enabled"].median if "logdial if art.enabled" in r else None, r["empty call"].median,
-                        "empty call", "ns", "<= 0.30"))  # fmt: skip
+        guard = r["logdial if art.enabled"].median if "logdial if art.enabled" in r else None
+        rows.append(Row("if art.enabled:", guard, r["empty call"].median, "empty call", "ns", "<= 0.30"))
         r = run("lazy", lazy_calls(tmp, torch))
         rows.append(
             Row("disabled call with LazyString", r["logdial"].median, r["stdlib"].median, "stdlib", "ns", "<= 1.0")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
+    from types import FrameType
     from typing import Any, Final
 
 __all__ = ["FastLogger", "fast_logger"]
@@ -31,19 +32,21 @@ def _no_floor(name: str) -> int:
     return 0
 
 
-# The level methods are compiled as if they were in logging/__init__.py, so that
-# Logger.findCaller skips their frames exactly as it skips Logger.debug's own: records
-# then name the caller's file and line on every Python version (3.11 and 3.12 count
-# stacklevel differently; both skip frames from this file name).
+# The level methods are written here, but their code objects carry the file name of
+# logging/__init__.py, so that Logger.findCaller skips their frames exactly as it skips
+# Logger.debug's own, and records name the caller's file and line on every Python
+# version (3.11 and 3.12 count stacklevel differently; both skip frames by file name).
 _SRCFILE: Final = logging.addLevelName.__code__.co_filename
-_METHODS_SOURCE: Final = """
-def _emit(self, level, msg, args, kwargs):
+_getframe = sys._getframe
+
+
+def _emit(self: logging.Logger, level: int, msg: object, args: tuple[object, ...], kwargs: dict[str, Any]) -> None:
     # Logger._log without findCaller's per-frame normcase: the caller is the first frame
-    # that is not logging's (nor these methods', compiled under logging's file name).
-    if kwargs or _logging._srcfile is None:
+    # that is not logging's (nor these methods', which pass for logging's).
+    if kwargs or logging._srcfile is None:
         self._log(level, msg, args, **kwargs)
         return
-    f = _getframe(2)
+    f: FrameType | None = _getframe(2)
     while f is not None and f.f_code.co_filename == _SRCFILE:
         f = f.f_back
     if f is None:
@@ -53,28 +56,35 @@ def _emit(self, level, msg, args, kwargs):
     record = self.makeRecord(self.name, level, code.co_filename, f.f_lineno, msg, args, None, code.co_name, None, None)
     self.handle(record)
 
-def debug(self, msg, *args, **kwargs):
+
+def _debug(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
     if self.enabled and not self.disabled:
         _emit(self, 10, msg, args, kwargs)
 
-def info(self, msg, *args, **kwargs):
+
+def _info(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
     if self._on_info and not self.disabled:
         _emit(self, 20, msg, args, kwargs)
 
-def warning(self, msg, *args, **kwargs):
+
+def _warning(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
     if self._on_warning and not self.disabled:
         _emit(self, 30, msg, args, kwargs)
 
-def error(self, msg, *args, **kwargs):
+
+def _error(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
     if self._on_error and not self.disabled:
         _emit(self, 40, msg, args, kwargs)
 
-def critical(self, msg, *args, **kwargs):
+
+def _critical(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
     if self._on_critical and not self.disabled:
         _emit(self, 50, msg, args, kwargs)
-"""
-_methods: dict[str, Any] = {"_logging": logging, "_getframe": sys._getframe, "_SRCFILE": _SRCFILE}
-exec(compile(_METHODS_SOURCE, _SRCFILE, "exec"), _methods)
+
+
+for _function in (_emit, _debug, _info, _warning, _error, _critical):
+    _function.__code__ = _function.__code__.replace(co_filename=_SRCFILE)
+del _function
 
 
 class _Cache(dict[int, bool]):
@@ -102,12 +112,12 @@ class FastLogger(logging.Logger):
             settings): a guard for expensive debug output, ``if log.enabled: ...``.
     """
 
-    debug = _methods["debug"]
-    info = _methods["info"]
-    warning = _methods["warning"]
-    error = _methods["error"]
-    critical = _methods["critical"]
-    fatal = _methods["critical"]
+    debug = _debug
+    info = _info
+    warning = _warning
+    error = _error
+    critical = _critical
+    fatal = _critical
 
     def __init__(self, name: str, level: int = logging.NOTSET) -> None:
         super().__init__(name, level)

@@ -27,8 +27,10 @@ else:
 __all__ = ["Item", "ParseResult", "Problem", "parse_items"]
 
 # A name is dotted word segments; "*" and "?" are wildcards inside a segment.
-_NAME: Final = re.compile(r"[\w*?]+(?:\.[\w*?]+)*")
-_VALUE: Final = re.compile(r"\w+")
+# Patterns, not compiled regexes: re compiles (and caches) them on the first parse, not
+# when logdial is imported (compiling costs more than the rest of the module).
+_NAME: Final = r"[\w*?]+(?:\.[\w*?]+)*"
+_VALUE: Final = r"\w+"
 _SIGNS: Final = "+-"
 
 
@@ -128,7 +130,7 @@ def _parse_item(text: str, start: int) -> Item | Problem:
     name, value = name.strip(), value.strip()
     if not name:
         return Problem(start, text, "a name is missing")
-    if _NAME.fullmatch(name) is None:
+    if re.fullmatch(_NAME, name) is None:
         return Problem(start, text, _name_reason(name))
     if not eq:
         return Item(sign, name, None, start)
@@ -136,7 +138,7 @@ def _parse_item(text: str, start: int) -> Item | Problem:
         return Problem(start, text, f"use either a sign or '=', not both: write {name}={value or 'LEVEL'}")
     if not value:
         return Problem(start, text, "a value is missing after '='")
-    if _VALUE.fullmatch(value) is None:
+    if re.fullmatch(_VALUE, value) is None:
         return Problem(start, text, f"{value!r} is not a level name, a number, on or off")
     return Item("", name, value, start)
 
