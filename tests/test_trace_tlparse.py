@@ -184,18 +184,18 @@ class TestDemoReport:
 
     def test_no_failures(self, demo: DemoRun) -> None:
         """
-        ``Stats { ok: 25 }``: every record but the string table is ok, nothing else is
+        ``Stats { ok: 26 }``: every record but the string table is ok, nothing else is
         counted; the README quotes the same line.
         """
-        assert ({"ok": 25}, {"ok": 25}) == (demo.report.stats, expected_stats(demo.records))
-        assert "Stats { ok: 25 }" in README.read_text(encoding="utf-8")
+        assert ({"ok": 26}, {"ok": 26}) == (demo.report.stats, expected_stats(demo.records))
+        assert "Stats { ok: 26 }" in README.read_text(encoding="utf-8")
 
     def test_compile_directory(self, demo: DemoRun) -> None:
         """
         Each compile id lists its events: the graph-break reason in attempt 0 ([0/0],
         [0/1]); the graphs, guards, cache miss, output code and metrics in attempt 1;
         the DDP split in [0/1_1]; compiled autograd in [!0/-/-]; the recompile limit's
-        metrics in [0/2].
+        metrics in [0/2]; and, with no compile id, the link to logdial's own report.
         """
         compiled = [
             "dynamo_output_graph",
@@ -218,6 +218,7 @@ class TestDemoReport:
             ],
             "[!0/-/-]": ["compiled_autograd_graph"],
             "[0/2]": ["compilation_metrics"],
+            "[-/-]": ["logdial report"],
         }
         assert expected == compile_directory(demo.report.out)
 

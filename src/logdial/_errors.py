@@ -5,12 +5,14 @@ The hierarchy::
     LogdialError
      ├── SettingsError (also a ValueError): an invalid settings string or set_logs value
      ├── FormatError (also a ValueError): an invalid log format string
-     └── RegistrationError (also a ValueError): an invalid or conflicting registration
+     ├── RegistrationError (also a ValueError): an invalid or conflicting registration
+     ├── TraceFormatError (also a ValueError): a trace file logdial cannot read (in _tracefile)
+     └── ReportError: a report that cannot be made from these inputs or into that directory
 """
 
 from __future__ import annotations
 
-__all__ = ["FormatError", "LogdialError", "RegistrationError", "SettingsError"]
+__all__ = ["FormatError", "LogdialError", "RegistrationError", "ReportError", "SettingsError"]
 
 
 class LogdialError(Exception):
@@ -44,7 +46,13 @@ class RegistrationError(LogdialError, ValueError):
     """
 
 
+class ReportError(LogdialError):
+    """
+    The report cannot be made from these inputs or into this directory; the message says why.
+    """
+
+
 # Tracebacks show the public name (logdial.SettingsError), not the private module.
-for _cls in (LogdialError, SettingsError, FormatError, RegistrationError):
+for _cls in (LogdialError, SettingsError, FormatError, RegistrationError, ReportError):
     _cls.__module__ = "logdial"
 del _cls

@@ -227,6 +227,11 @@ def run(logs: LogSystem) -> None:
     errors from each component. Each compile is traced under its compile id.
     """
     log = Loggers(logs)
+    # tlparse's index links logdial's own report of the same trace, made beside it:
+    # `tlparse TRACE -o tl_out` and `logdial report TRACE -o logdial_report`.
+    logs.trace_structured(
+        "link", lambda: {"name": "logdial report", "url": "../logdial_report/index.html"}, expect_trace_id=False
+    )
     log.user.debug("user code: building inputs")
     log.user.info("user code: calling the compiled toy_fn")
     log.user.warning("user code: toy_fn is compiled with an experimental backend")

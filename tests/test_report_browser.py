@@ -1,0 +1,372 @@
+"""The report in a real browser: the system's headless Chromium, driven by Playwright.
+
+Run as a module, it regenerates the README's screenshot:
+``PYTHONPATH=src .venv/bin/python -m tests.test_report_browser docs/report.png``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
+from tests.subprocesses import child_environ
+
+from logdial import LogSystem
+from logdial._report import write_report
+from logdial._tracefile import TraceRecord, read_trace
+
+#: Debian's Chromium; Playwright's own browser download is never used.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PWNED = "typeof window.__pwned"
+
+T = TypeVar("T")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)")
+
+
+@dataclass
+class Tab:
+    """
+    A browser page, with the errors it reported (console errors and uncaught exceptions).
+    """
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, index: Path) -> Page:
+        """
+        Load the report at ``index`` from its ``file://`` URL.
+        """
+        self.page.goto(index.as_uri())
+        return self.page
+
+    def row(self, event: int) -> None:
+        """
+        Click the table row of ``event`` and wait until the detail frame shows it.
+        """
+        self.page.click(f"#r{event}")
+        expect(self.page.frame_locator("#detail-frame").locator(f"#e{event}")).to_be_visible()
+
+
+def launch() -> Iterator[Browser]:
+    """
+    The system's Chromium, headless.
+    """
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def new_tab(browser: Browser, scale: float = 1) -> Tab:
+    """
+    A fresh page that records its errors; ``scale``: device pixels per CSS pixel.
+    """
+    tab = Tab(browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=scale))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            tab.errors.append(message.text)
+
+    def exception(error: Error) -> None:
+        tab.errors.append(f"uncaught: {error}")
+
+    tab.page.on("console", console)
+    tab.page.on("pageerror", exception)
+    return tab
+
+
+def const(value: T) -> Callable[[], T]:
+    """
+    A callback that returns ``value`` (for trace_structured's metadata_fn and payload_fn).
+    """
+    return lambda: value
+
+
+def demo_trace(directory: Path) -> Path:
+    """
+    Run the demo with ``TORCH_TRACE=directory``; its trace file.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "logdial.demo"],
+        env=child_environ(TORCH_TRACE=str(directory)),
+        capture_output=True,
+        check=True,
+    )
+    (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
+    return trace
+
+
+def screenshot(browser: Browser, index: Path, event: int, path: Path, scale: float = 1) -> None:
+    """
+    A picture of the report at ``index`` with ``event`` open, into ``path`` (PNG).
+    """
+    tab = new_tab(browser, scale)
+    tab.open(index)
+    tab.row(event)
+    tab.page.screenshot(path=str(path), full_page=True)
+    tab.page.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """
+    One headless Chromium for the module's tests.
+    """
+    yield from launch()
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """
+    A fresh page, closed after the test.
+    """
+    tab = new_tab(browser)
+    yield tab
+    tab.page.close()
+
+
+@dataclass(frozen=True)
+class Demo:
+    """
+    The demo's trace, its records, and its report.
+    """
+
+    records: list[TraceRecord]
+    index: Path
+
+    def first(self, name: str) -> int:
+        """
+        The number of the first event of kind ``name``.
+        """
+        return next(i for i, r in enumerate(self.records) if r.name == name)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """
+    The report of the demo's trace.
+    """
+    trace = demo_trace(tmp_path_factory.mktemp("trace"))
+    return Demo(list(read_trace(trace)), write_report([trace], tmp_path_factory.mktemp("report") / "report"))
+
+
+def _kinds(page: Page) -> list[str]:
+    kinds: list[str] = page.eval_on_selector_all("#rows tr:not(.pad)", "rows => rows.map(r => r.cells[5].textContent)")
+    return kinds
+
+
+class TestDemoReport:
+    """
+    The report of the demo's trace, as a user sees it.
+    """
+
+    def test_summary_counts(self, tab: Tab, demo: Demo) -> None:
+        """
+        The totals and the events by kind are the trace's.
+        """
+        page = tab.open(demo.index)
+        counts = Counter(r.name for r in demo.records)
+        shown = page.eval_on_selector_all(
+            "#by-kind tbody tr", "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
+        )
+        assert {k: str(n) for k, n in counts.items()} == dict(shown)
+        assert str(len(demo.records)) == page.inner_text("#total-events")
+        assert str(len(demo.records)) == page.inner_text("#shown")
+        assert [r.name for r in demo.records] == _kinds(page)
+
+    def test_filter_by_kind(self, tab: Tab, demo: Demo) -> None:
+        """
+        Choosing a kind shows its events only; clearing the filters shows all again.
+        """
+        page = tab.open(demo.index)
+        artifacts = sum(r.name == "artifact" for r in demo.records)
+        page.select_option("#f-kind", label=f"artifact ({artifacts})")
+        assert (str(artifacts), ["artifact"] * artifacts) == (page.inner_text("#shown"), _kinds(page))
+        page.click("#f-clear")
+        assert str(len(demo.records)) == page.inner_text("#shown")
+
+    def test_filter_by_kind_from_summary(self, tab: Tab, demo: Demo) -> None:
+        """
+        A kind in the summary is a filter too.
+        """
+        page = tab.open(demo.index)
+        page.click('#by-kind button:has-text("compilation_metrics")')
+        expected = sum(r.name == "compilation_metrics" for r in demo.records)
+        assert ["compilation_metrics"] * expected == _kinds(page)
+
+    def test_filter_by_text(self, tab: Tab, demo: Demo) -> None:
+        """
+        Text narrows the rows to those that hold it.
+        """
+        page = tab.open(demo.index)
+        page.fill("#f-text", "FX_GRAPH_cache_miss")
+        expected = [
+            r.name
+            for r in demo.records
+            if isinstance(r.metadata, dict) and r.metadata.get("name") == "fx_graph_cache_miss"
+        ]
+        expect(page.locator("#shown")).to_have_text(str(len(expected)))
+        assert expected == _kinds(page)
+
+    def test_filter_by_context(self, tab: Tab, demo: Demo) -> None:
+        """
+        A context shows its events; a compile shows those of all its attempts.
+        """
+        page = tab.open(demo.index)
+        page.select_option("#f-ctx", label="[0/1_1] (10)")
+        assert "10" == page.inner_text("#shown")
+        page.select_option("#f-ctx", label="[0/1] (every attempt)")
+        expected = sum(r.envelope.get("frame_compile_id") == 1 for r in demo.records)
+        assert str(expected) == page.inner_text("#shown")
+
+    def test_open_event_shows_payload(self, tab: Tab, demo: Demo) -> None:
+        """
+        Clicking an event shows its payload, highlighted, and only that event.
+        """
+        page = tab.open(demo.index)
+        event = demo.first("inductor_output_code")
+        tab.row(event)
+        frame = page.frame_locator("#detail-frame")
+        assert demo.records[event].payload == frame.locator(f"#e{event} pre.payload").text_content()
+        assert 1 == frame.locator("section.event:visible").count()
+        assert 0 < frame.locator(f"#e{event} pre.payload span.hk").count()
+        assert f"#e{event}" == page.evaluate("location.hash")
+
+    def test_related_events(self, tab: Tab, demo: Demo) -> None:
+        """
+        An artifact links to its compile's compilation_metrics, which opens from the link.
+        """
+        page = tab.open(demo.index)
+        artifact = demo.first("artifact")
+        tab.row(artifact)
+        metrics = next(
+            i
+            for i, r in enumerate(demo.records)
+            if r.name == "compilation_metrics" and r.envelope.get("frame_compile_id") == 0
+        )
+        page.click(f'#detail-head a:has-text("compilation_metrics #{metrics}")')
+        expect(page.frame_locator("#detail-frame").locator(f"#e{metrics}")).to_be_visible()
+        page.click('#detail-head a:has-text("All events of compile [0/0]")')
+        expected = sum(r.envelope.get("frame_compile_id") == 0 for r in demo.records)
+        assert str(expected) == page.inner_text("#shown")
+
+    def test_timeline(self, tab: Tab, demo: Demo) -> None:
+        """
+        One mark per event; a mark opens its event.
+        """
+        page = tab.open(demo.index)
+        assert len(demo.records) == page.locator("#timeline .mark").count()
+        event = demo.first("dynamo_guards")
+        page.click(f'#timeline .mark[data-i="{event}"]', force=True)
+        expect(page.frame_locator("#detail-frame").locator(f"#e{event}")).to_be_visible()
+
+    def test_no_console_errors(self, tab: Tab, demo: Demo) -> None:
+        """
+        Loading the report and opening every event reports no error (no policy violation either).
+        """
+        tab.open(demo.index)
+        for event in range(len(demo.records)):
+            tab.row(event)
+        assert [] == tab.errors
+
+    def test_screenshot(self, browser: Browser, demo: Demo, tmp_path: Path) -> None:
+        """
+        A screenshot of the report, kept as the test's artifact.
+        """
+        screenshot(browser, demo.index, demo.first("inductor_output_code"), tmp_path / "report.png")
+        assert b"\x89PNG\r\n\x1a\n" == (tmp_path / "report.png").read_bytes()[:8]
+
+
+class TestHostileTrace:
+    """
+    A trace full of script injections runs no script, however it is clicked.
+    """
+
+    INJECTIONS = (
+        "<script>window.__pwned=1</script>",
+        '<img src=x onerror="window.__pwned=1">',
+        "</script><script>window.__pwned=1</script>",
+        '"><svg onload="window.__pwned=1">',
+    )
+
+    @pytest.fixture
+    def hostile(self, tmp_path: Path) -> Path:
+        """
+        The report of a trace with injections in payloads, metadata, names and a link's URL.
+        """
+        logs = LogSystem("hostile")
+        logs.set_trace_dir(tmp_path / "trace")
+        logs.trace_structured("link", lambda: {"name": self.INJECTIONS[1], "url": "javascript:window.__pwned=1"})
+        with logs.trace_context(frame_id=0, frame_compile_id=0):
+            for text in self.INJECTIONS:
+                logs.trace_structured("mylib_note", const({"note": text, text: text}), payload_fn=const(text))
+                logs.trace_artifact("evil", const(text))
+            logs.trace_structured(
+                "compilation_metrics",
+                lambda: {"co_name": self.INJECTIONS[2], "fail_type": "x", "fail_reason": self.INJECTIONS[0]},
+            )
+        logs.reset()
+        return write_report([tmp_path / "trace"], tmp_path / "report")
+
+    def test_nothing_runs(self, tab: Tab, hostile: Path) -> None:
+        """
+        ``window.__pwned`` stays undefined in the page and in the detail frame, after
+        loading, after opening every event and after following every link of the summary.
+        """
+        page = tab.open(hostile)
+        assert "undefined" == page.evaluate(PWNED)
+        events = int(page.inner_text("#shown"))
+        for event in range(events):
+            tab.row(event)
+            assert ["undefined"] * len(page.frames) == [frame.evaluate(PWNED) for frame in page.frames]
+        for link in page.locator("#summary button, #timeline .lane-label").all():
+            link.click()
+        assert ("undefined", []) == (page.evaluate(PWNED), tab.errors)
+
+    def test_shown_as_text(self, tab: Tab, hostile: Path) -> None:
+        """
+        The injections show as the text they are.
+        """
+        page = tab.open(hostile)
+        assert "(not followed: javascript:window.__pwned=1)" in page.inner_text("#links")
+        (trace,) = (hostile.parent.parent / "trace").iterdir()
+        event = next(i for i, r in enumerate(read_trace(trace)) if r.name == "mylib_note")
+        tab.row(event)
+        payload = page.frame_locator("#detail-frame").locator(f"#e{event} pre.payload")
+        assert self.INJECTIONS[0] == payload.text_content()
+
+
+def main(argv: list[str]) -> None:
+    """
+    Write a screenshot of the demo's report to ``argv[0]`` (the README's picture).
+    """
+    (out,) = argv
+    with tempfile.TemporaryDirectory() as work:
+        trace = demo_trace(Path(work) / "trace")
+        index = write_report([trace], Path(work) / "report")
+        event = next(i for i, r in enumerate(read_trace(trace)) if r.name == "inductor_output_code")
+        for browser in launch():
+            screenshot(browser, index, event, Path(out), scale=0.8)  # a smaller picture: under 300 KB
+    print(f"{out}: {Path(out).stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
