@@ -886,7 +886,9 @@ class TestTraceContext:
         """
         merged() replaces the fields it is given and keeps the others.
         """
-        assert TraceContext(0, 1, 2, 3, "x") == TraceContext(0, 9, None, 3, "x").merged(frame_compile_id=1, attempt=2)
+        assert TraceContext(0, 1, 2, 3, "x") == TraceContext(0, 9, None, 3, "x").merged(
+            TraceContext(frame_compile_id=1, attempt=2)
+        )
 
     @pytest.mark.parametrize("value", [True, False, -1, 2**32, "0", 1.0])
     @pytest.mark.parametrize("key", CONTEXT_KEYS)

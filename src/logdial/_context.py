@@ -55,25 +55,15 @@ class TraceContext(Frozen):
         self._set(**ids, label=label)
         self._set(_display=self._render())  # once: every log line made in the context shows it
 
-    def merged(
-        self,
-        *,
-        frame_id: int | None = None,
-        frame_compile_id: int | None = None,
-        attempt: int | None = None,
-        compiled_autograd_id: int | None = None,
-        label: str | None = None,
-    ) -> TraceContext:
+    def merged(self, other: TraceContext) -> TraceContext:
         """
-        This context with the given fields replaced (``None`` keeps the current value).
+        This context with the fields ``other`` sets replaced (its ``None`` fields keep ours).
+
+        >>> TraceContext(0, 9).merged(TraceContext(frame_compile_id=1, attempt=2)).display()
+        '[0/1_2]'
         """
-        return TraceContext(
-            self.frame_id if frame_id is None else frame_id,
-            self.frame_compile_id if frame_compile_id is None else frame_compile_id,
-            self.attempt if attempt is None else attempt,
-            self.compiled_autograd_id if compiled_autograd_id is None else compiled_autograd_id,
-            self.label if label is None else label,
-        )
+        values = [getattr(self, f) if getattr(other, f) is None else getattr(other, f) for f in self._fields]
+        return TraceContext(*values)
 
     @property
     def empty(self) -> bool:

@@ -134,13 +134,7 @@ class Tracer:
         """
         Enter the current context with the ids ``new_ids`` gives replaced.
         """
-        new = self.context.get().merged(
-            frame_id=new_ids.frame_id,
-            frame_compile_id=new_ids.frame_compile_id,
-            attempt=new_ids.attempt,
-            compiled_autograd_id=new_ids.compiled_autograd_id,
-            label=new_ids.label,
-        )
+        new = self.context.get().merged(new_ids)
         token = self.context.set(new)
         try:
             yield new
