@@ -131,6 +131,12 @@ class Registry(Frozen):
         """
         The components and the artifacts whose names match the wildcard ``pattern``.
         """
+        # Every character but "*" stands for exactly one character of a name: a pattern
+        # with more of them than the longest name matches nothing, and is not compiled
+        # (fnmatch would build, and cache, a regex as long as the pattern).
+        longest = max(map(len, (*self.components, *self.artifacts)), default=0)
+        if len(pattern) - pattern.count("*") > longest:
+            return (), ()
         components = tuple(n for n in self.components if fnmatch.fnmatchcase(n, pattern))
         artifacts = tuple(n for n in self.artifacts if fnmatch.fnmatchcase(n, pattern))
         return components, artifacts
@@ -141,6 +147,8 @@ class Registry(Frozen):
         case, signs and wildcards.
         """
         names = ["all", *self.components, *self.artifacts]
+        if len(name) > 2 * max(map(len, names)):  # nothing that long is a typo of a name here
+            return []
         lowered = {n.lower(): n for n in names}
         key = name.lower().lstrip("+-").replace("*", "").replace("?", "")
         import difflib  # only on an error: it is slow to import
