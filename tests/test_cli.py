@@ -25,7 +25,8 @@ LAUNCHERS = {"script": [str(SCRIPT)], "module": [sys.executable, "-m", "logdial"
 
 DEMO_LIST = (
     "minitorch: 3 components, 12 artifacts (logdial.demo._registrations:system, from logdial)\n"
-    "  variables: TORCH_LOGS TORCH_LOGS_OUT TORCH_LOGS_FORMAT TORCH_LOGS_CONSOLE TORCH_LOGS_STRICT TORCH_TRACE\n"
+    "  variables: TORCH_LOGS TORCH_LOGS_OUT TORCH_LOGS_FORMAT TORCH_LOGS_CONSOLE TORCH_LOGS_STRICT TORCH_LOGS_RANKS "
+    "TORCH_LOGS_RANKS_OTHERS TORCH_TRACE\n"
 )
 BAD_SETTING = (
     "logdial: invalid minitorch settings: '+dynamoo' at position 0: not a registered component or artifact, "
@@ -105,7 +106,8 @@ class TestList:
             "RuntimeError: the broken plugin fails at import\n"
             "exits: error: cannot load system 'exits' (exitsys:system): SystemExit: 3\n"
             "fake: 1 component, 2 artifacts (fakesys.logs:system, from fakesys)\n"
-            "  variables: FAKE_LOGS FAKE_LOGS_OUT FAKE_LOGS_FORMAT FAKE_LOGS_CONSOLE FAKE_LOGS_STRICT FAKE_TRACE\n"
+            "  variables: FAKE_LOGS FAKE_LOGS_OUT FAKE_LOGS_FORMAT FAKE_LOGS_CONSOLE FAKE_LOGS_STRICT FAKE_LOGS_RANKS "
+            "FAKE_LOGS_RANKS_OTHERS FAKE_TRACE\n"
             f"{DEMO_LIST}"
             "wrongtype: error: cannot load system 'wrongtype': fakesys.logs:COUNT is not a logdial.LogSystem "
             "(its type is int)\n"

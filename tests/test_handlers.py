@@ -636,7 +636,7 @@ class TestSystemOutput:
 #: The fields a format may use on this Python.
 KNOWN = (
     "args, artifact, asctime, created, exc_info, exc_text, filename, funcName, glog_level, levelname, "
-    "levelno, lineno, message, module, msecs, msg, name, pathname, process, processName, relativeCreated, "
+    "levelno, lineno, message, module, msecs, msg, name, pathname, process, processName, rank, relativeCreated, "
     "relpath, stack_info, " + ("taskName, " if sys.version_info >= (3, 12) else "") + "thread, threadName, trace_id"
 )
 

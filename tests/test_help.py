@@ -29,6 +29,7 @@ except those marked *, which are off by default and shown only when named.
   ... and 2 more: TESTSYS_LOGS=+help lists every artifact.
 
 Wildcards: * and ? match registered names (graph* = every name starting with graph).
+Ranks: ITEM@R or ITEM@R-S applies an item only on those ranks (+NAME@0, NAME=debug@1-3).
 
 Examples:
   TESTSYS_LOGS="+all"                  everything at DEBUG
@@ -40,12 +41,16 @@ Examples:
   TESTSYS_LOGS="+all,graph=off"        everything at DEBUG except the graph artifact
 
 Other variables:
-  TESTSYS_LOGS_OUT=PATH       also append the logs to the file PATH
-  TESTSYS_LOGS_FORMAT=FMT     a %-style format for each line ('short' is logging's basic format),
-                              e.g. '%(asctime)s|%(levelname)s|%(message)s'
-  TESTSYS_LOGS_CONSOLE=WHERE  stderr (default), stdout, or none
-  TESTSYS_LOGS_STRICT=1       raise on an invalid item instead of reporting it and going on
-  NO_COLOR=1                  never colour the output
+  TESTSYS_LOGS_OUT=PATH            also append the logs to the file PATH (%r: the rank, %p: the pid)
+  TESTSYS_LOGS_FORMAT=FMT          a %-style format for each line ('short' is logging's basic
+                                   format, 'json' one JSON object per record), e.g.
+                                   '%(asctime)s|%(levelname)s|%(message)s'
+  TESTSYS_LOGS_CONSOLE=WHERE       stderr (default), stdout, or none
+  TESTSYS_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
+  TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
+  TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
+                                   level
+  NO_COLOR=1                       never colour the output
 
 TESTSYS_LOGS=help shows this message; TESTSYS_LOGS=+help also lists the hidden artifacts.
 """
@@ -68,6 +73,7 @@ except those marked *, which are off by default and shown only when named.
   schedule *  The schedule.
 
 Wildcards: * and ? match registered names (graph* = every name starting with graph).
+Ranks: ITEM@R or ITEM@R-S applies an item only on those ranks (+NAME@0, NAME=debug@1-3).
 
 Examples:
   TESTSYS_LOGS="+all"                  everything at DEBUG
@@ -79,12 +85,16 @@ Examples:
   TESTSYS_LOGS="+all,graph=off"        everything at DEBUG except the graph artifact
 
 Other variables:
-  TESTSYS_LOGS_OUT=PATH       also append the logs to the file PATH
-  TESTSYS_LOGS_FORMAT=FMT     a %-style format for each line ('short' is logging's basic format),
-                              e.g. '%(asctime)s|%(levelname)s|%(message)s'
-  TESTSYS_LOGS_CONSOLE=WHERE  stderr (default), stdout, or none
-  TESTSYS_LOGS_STRICT=1       raise on an invalid item instead of reporting it and going on
-  NO_COLOR=1                  never colour the output
+  TESTSYS_LOGS_OUT=PATH            also append the logs to the file PATH (%r: the rank, %p: the pid)
+  TESTSYS_LOGS_FORMAT=FMT          a %-style format for each line ('short' is logging's basic
+                                   format, 'json' one JSON object per record), e.g.
+                                   '%(asctime)s|%(levelname)s|%(message)s'
+  TESTSYS_LOGS_CONSOLE=WHERE       stderr (default), stdout, or none
+  TESTSYS_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
+  TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
+  TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
+                                   level
+  NO_COLOR=1                       never colour the output
 
 TESTSYS_LOGS=help shows this message; TESTSYS_LOGS=+help also lists the hidden artifacts.
 """
@@ -103,18 +113,22 @@ except those marked *, which are off by default and shown only when named.
   (no artifacts are registered)
 
 Wildcards: * and ? match registered names (graph* = every name starting with graph).
+Ranks: ITEM@R or ITEM@R-S applies an item only on those ranks (+NAME@0, NAME=debug@1-3).
 
 Examples:
   BARE_LOGS="+all"               everything at DEBUG
   BARE_LOGS="+bare.some.module"  one module (and those below it) at DEBUG
 
 Other variables:
-  BARE_LOGS_OUT=PATH       also append the logs to the file PATH
-  BARE_LOGS_FORMAT=FMT     a %-style format for each line ('short' is logging's basic format), e.g.
-                           '%(asctime)s|%(levelname)s|%(message)s'
-  BARE_LOGS_CONSOLE=WHERE  stderr (default), stdout, or none
-  BARE_LOGS_STRICT=1       raise on an invalid item instead of reporting it and going on
-  NO_COLOR=1               never colour the output
+  BARE_LOGS_OUT=PATH            also append the logs to the file PATH (%r: the rank, %p: the pid)
+  BARE_LOGS_FORMAT=FMT          a %-style format for each line ('short' is logging's basic format,
+                                'json' one JSON object per record), e.g.
+                                '%(asctime)s|%(levelname)s|%(message)s'
+  BARE_LOGS_CONSOLE=WHERE       stderr (default), stdout, or none
+  BARE_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
+  BARE_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
+  BARE_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
+  NO_COLOR=1                    never colour the output
 
 BARE_LOGS=help shows this message; BARE_LOGS=+help also lists the hidden artifacts.
 """
@@ -134,6 +148,7 @@ except those marked *, which are off by default and shown only when named.
   ... and 1 hidden: HID_LOGS=+help lists every artifact.
 
 Wildcards: * and ? match registered names (graph* = every name starting with graph).
+Ranks: ITEM@R or ITEM@R-S applies an item only on those ranks (+NAME@0, NAME=debug@1-3).
 
 Examples:
   HID_LOGS="+all"                  everything at DEBUG
@@ -143,12 +158,15 @@ Examples:
   HID_LOGS="+hid.pkg.some.module"  one module (and those below it) at DEBUG
 
 Other variables:
-  HID_LOGS_OUT=PATH       also append the logs to the file PATH
-  HID_LOGS_FORMAT=FMT     a %-style format for each line ('short' is logging's basic format), e.g.
-                          '%(asctime)s|%(levelname)s|%(message)s'
-  HID_LOGS_CONSOLE=WHERE  stderr (default), stdout, or none
-  HID_LOGS_STRICT=1       raise on an invalid item instead of reporting it and going on
-  NO_COLOR=1              never colour the output
+  HID_LOGS_OUT=PATH            also append the logs to the file PATH (%r: the rank, %p: the pid)
+  HID_LOGS_FORMAT=FMT          a %-style format for each line ('short' is logging's basic format,
+                               'json' one JSON object per record), e.g.
+                               '%(asctime)s|%(levelname)s|%(message)s'
+  HID_LOGS_CONSOLE=WHERE       stderr (default), stdout, or none
+  HID_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
+  HID_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
+  HID_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
+  NO_COLOR=1                   never colour the output
 
 HID_LOGS=help shows this message; HID_LOGS=+help also lists the hidden artifacts.
 """
@@ -332,6 +350,8 @@ class TestDemoHelp:
                 "TORCH_LOGS_FORMAT=FMT",
                 "TORCH_LOGS_CONSOLE=WHERE",
                 "TORCH_LOGS_STRICT=1",
+                "TORCH_LOGS_RANKS=LIST",
+                "TORCH_LOGS_RANKS_OTHERS=LEVEL",
                 "NO_COLOR=1",
             ],
             "TORCH_LOGS=help shows this message; TORCH_LOGS=+help also lists the hidden artifacts.",

@@ -216,6 +216,8 @@ class TestVariables:
             "SHOP_LOGS_FORMAT",
             "SHOP_LOGS_CONSOLE",
             "SHOP_LOGS_STRICT",
+            "SHOP_LOGS_RANKS",
+            "SHOP_LOGS_RANKS_OTHERS",
             "SHOP_TRACE",
         )
         assert expected == variables(LogSystem("shop"))

@@ -49,10 +49,10 @@ class TestExports:
 
     def test_modules_private(self) -> None:
         """
-        Every implementation module starts with ``_``, except the demo package.
+        Every implementation module starts with ``_``, except the demo and the PyTorch integration.
         """
         names = [m.name for m in pkgutil.iter_modules(logdial.__path__)]
-        assert [] == [n for n in names if not n.startswith("_") and n not in {"demo"}]
+        assert [] == [n for n in names if not n.startswith("_") and n not in {"demo", "pytorch"}]
 
     def test_error_hierarchy(self) -> None:
         """

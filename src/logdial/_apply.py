@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ._frozen import Frozen
 from ._levels import OFF
@@ -103,6 +103,11 @@ class FloorFilter(logging.Filter):
     Holds back records of loggers below a "floor" (see ``Settings.floors``) that are under
     the floor's level, on logdial's handlers, so that loggers created after the settings
     were applied are covered too. With no floors it passes everything at once.
+
+    It also carries the rank filter's level to ``FastLogger`` flags (see ``floor``), and
+    while the rank is unknown calls ``poll`` before each record: the rank may become known
+    (``torch.distributed`` initialised after ``init()``), and the handlers' level then
+    changes, too late for the record at hand, which this filter holds to it instead.
     """
 
     def __init__(self) -> None:
@@ -110,6 +115,13 @@ class FloorFilter(logging.Filter):
         self.floors: Mapping[str, int] = {}
         self.explicit: frozenset[str] = frozenset()
         self.own: Mapping[str, int] = {}
+        #: The level logdial's handlers pass on this rank (``Applier.rank_level``).
+        self.rank_level = 0
+        #: The loggers whose records reach only logdial's handlers: the tops, unless they
+        #: propagate. Below them the rank filter's level also holds back FastLogger calls.
+        self.rank_scope: frozenset[str] = frozenset()
+        #: Called before each record while the rank is unknown, else ``None``.
+        self.poll: Callable[[], None] | None = None
 
     def update(self, plan: Plan) -> None:
         """
@@ -125,8 +137,23 @@ class FloorFilter(logging.Filter):
         The level records of logger ``name`` must reach, beyond their loggers' levels:
         the floor of the nearest ancestor that has one, unless a logger on the way (or
         ``name`` itself) has a level of its own in the settings; for a logger whose level
-        was lowered for those below it, its own level. 0 when there is none.
+        was lowered for those below it, its own level; and at least the rank filter's
+        level when only logdial's handlers see its records. 0 when there is none.
         """
+        level = self._settings_floor(name) if self.floors else 0
+        rank_level = self.rank_level
+        if rank_level > level:
+            probe = name
+            while True:
+                if probe in self.rank_scope:
+                    return rank_level
+                cut = probe.rfind(".")
+                if cut < 0:
+                    break
+                probe = probe[:cut]
+        return level
+
+    def _settings_floor(self, name: str) -> int:
         floors = self.floors
         if not floors:
             return 0
@@ -143,12 +170,18 @@ class FloorFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """
-        Whether ``record`` reaches its floor.
+        Whether ``record`` reaches its floor (and, just after the rank became known, the
+        rank filter's level).
         """
+        poll = self.poll
+        if poll is not None:
+            poll()
+            if record.levelno < self.rank_level:
+                return False
         # A logger's own level is held by its OwnLevelFilter, which sees only its records.
         if not self.floors or record.name in self.explicit:
             return True
-        return record.levelno >= self.floor(record.name)
+        return record.levelno >= self._settings_floor(record.name)
 
 
 def _tops(names: Iterable[str]) -> set[str]:
@@ -184,6 +217,9 @@ class Applier:
         self.tops: set[str] = set()
         self.handlers: tuple[logging.Handler, ...] = ()
         self.propagate = False
+        #: The level logdial's handlers pass (the rank filter: higher on the ranks that
+        #: are not to log); 0 passes everything.
+        self.rank_level = 0
         self.floor_filter = FloorFilter()
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
@@ -201,6 +237,7 @@ class Applier:
         self.owned = owned
         self._place_own_filters(plan.own_levels())
         self._place(_tops(owned), tuple(handlers) if handlers is not None else self.handlers)
+        self._set_rank_level()
         _clear_level_caches()
 
     def add(self, plan: Plan, names: Iterable[str]) -> None:
@@ -220,6 +257,7 @@ class Applier:
             for name in self.tops - minimal:
                 self._detach(name)
             self.tops = minimal
+            self._set_rank_level()
         _clear_level_caches()
 
     def release_all(self) -> None:
@@ -231,9 +269,20 @@ class Applier:
         for name in self.owned:
             self._release(name)
         self.owned = set()
+        self.rank_level = 0
+        self._set_rank_level()
+        self.floor_filter.poll = None
         _clear_level_caches()
 
     # -- internals ----------------------------------------------------------------
+
+    def _set_rank_level(self) -> None:
+        level = self.rank_level
+        for handler in self.handlers:
+            if handler.level != level:
+                handler.setLevel(level)
+        self.floor_filter.rank_level = level
+        self.floor_filter.rank_scope = frozenset() if self.propagate else frozenset(self.tops)
 
     def _place_own_filters(self, own: Mapping[str, int]) -> None:
         for name in list(self._own_filters):

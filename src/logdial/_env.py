@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 
 from ._frozen import Frozen
+from ._levels import parse_level
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Final
 
-__all__ = ["EnvConfig"]
+__all__ = ["NO_RANK_TEXT", "EnvConfig", "expand_path", "parse_others"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+
+#: What ``%r`` becomes in a ``{P}_LOGS_OUT`` template while no rank is known.
+NO_RANK_TEXT: Final = "norank"
+# A pattern, not a compiled regex: compiled on first use, not when logdial is imported.
+_TEMPLATE: Final = "%([rp%])"
 
 
 class EnvConfig(Frozen):
@@ -21,17 +29,22 @@ class EnvConfig(Frozen):
 
     Attributes:
         logs: ``{P}_LOGS``, the settings (``None`` when unset or blank).
-        out: ``{P}_LOGS_OUT``, a file to write the logs to as well.
+        out: ``{P}_LOGS_OUT``, a file to write the logs to as well: a template in which
+            ``%r`` is the rank and ``%p`` the process id (see ``expand_path``).
         format: ``{P}_LOGS_FORMAT``, a %-style format, or ``short``/``basic``.
         console: ``{P}_LOGS_CONSOLE``: ``stderr``, ``stdout`` or ``none`` (read in any
             case, around spaces ignored; another value is kept for ``init()`` to report).
         strict: ``{P}_LOGS_STRICT`` is ``1``/``true``/``yes``/``on``.
         no_color: ``NO_COLOR`` is set to anything non-empty.
         trace: ``{P}_TRACE``, a directory to write the structured trace into.
+        ranks: ``{P}_LOGS_RANKS``, the ranks that log (``0,2-3``), as written; ``init()``
+            checks it.
+        ranks_others: ``{P}_LOGS_RANKS_OTHERS``, what the other ranks log (``error``,
+            ``silent`` or a level), as written; ``init()`` checks it.
     """
 
-    __slots__ = ("console", "format", "logs", "no_color", "out", "prefix", "strict", "trace")
-    _fields = ("prefix", "logs", "out", "format", "console", "strict", "no_color", "trace")
+    __slots__ = ("console", "format", "logs", "no_color", "out", "prefix", "ranks", "ranks_others", "strict", "trace")
+    _fields = ("prefix", "logs", "out", "format", "console", "strict", "no_color", "trace", "ranks", "ranks_others")
     prefix: str
     logs: str | None
     out: str | None
@@ -40,6 +53,8 @@ class EnvConfig(Frozen):
     strict: bool
     no_color: bool
     trace: str | None
+    ranks: str | None
+    ranks_others: str | None
 
     def __init__(
         self,
@@ -52,6 +67,8 @@ class EnvConfig(Frozen):
         strict: bool = False,
         no_color: bool = False,
         trace: str | None = None,
+        ranks: str | None = None,
+        ranks_others: str | None = None,
     ) -> None:
         self._set(
             prefix=prefix,
@@ -62,6 +79,8 @@ class EnvConfig(Frozen):
             strict=strict,
             no_color=no_color,
             trace=trace,
+            ranks=ranks,
+            ranks_others=ranks_others,
         )
 
     @classmethod
@@ -89,6 +108,8 @@ class EnvConfig(Frozen):
             strict=strict is not None and strict.strip().lower() in _TRUE,
             no_color=bool(env.get("NO_COLOR")),
             trace=get("TRACE"),
+            ranks=get("LOGS_RANKS"),
+            ranks_others=get("LOGS_RANKS_OTHERS"),
         )
 
     def name(self, suffix: str = "") -> str:
@@ -96,3 +117,40 @@ class EnvConfig(Frozen):
         The full name of a variable: ``name("OUT")`` is ``{P}_LOGS_OUT``.
         """
         return f"{self.prefix}_LOGS" + (f"_{suffix}" if suffix else "")
+
+
+def expand_path(template: str, rank: int | None, pid: int) -> str:
+    """
+    ``template`` with ``%r`` replaced by the rank (``norank`` when there is none), ``%p``
+    by the process id and ``%%`` by ``%``, as ``GST_DEBUG_FILE`` does; any other ``%``
+    stays as written, so that a path which worked before keeps working.
+
+    >>> expand_path("/logs/run_%r.%p.log", 3, 4242), expand_path("100%_%%r_%r", None, 1)
+    ('/logs/run_3.4242.log', '100%_%r_norank')
+    """
+    if "%" not in template:
+        return template
+    values = {"r": NO_RANK_TEXT if rank is None else str(rank), "p": str(pid), "%": "%"}
+    return re.sub(_TEMPLATE, lambda m: values[m[1]], template)
+
+
+def parse_others(text: str) -> int | None:
+    """
+    What ``{P}_LOGS_RANKS_OTHERS`` says the other ranks log: the level they need (a name
+    or a number, ``error`` by default), or ``None`` for ``silent``.
+
+    >>> parse_others("error"), parse_others("Warning"), parse_others("silent"), parse_others("45")
+    (40, 30, None, 45)
+
+    Raises:
+        ValueError: for anything else.
+    """
+    if text.strip().lower() == "silent":
+        return None
+    level = parse_level(text)
+    if level is None:
+        raise ValueError(
+            f"{text!r} is not a level: use error (the default), silent, or a level "
+            "(debug, info, warning, error, critical or a number)"
+        )
+    return level

@@ -15,13 +15,43 @@ from ._levels import glog_letter
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
-    from typing import Final
+    from typing import Final, Protocol
+
+    from ._context import TraceContext
+    from ._registry import Registry
+
+    class RankView(Protocol):
+        """
+        The rank a formatter shows (``_ranks.RankWatch``): read per record, never looked up.
+        """
+
+        @property
+        def rank(self) -> int | None: ...
+        @property
+        def prefix(self) -> str: ...
 
 
-__all__ = ["GlogFormatter", "PercentFormatter", "make_formatter", "relative_path"]
+__all__ = [
+    "MAX_FORMAT_WIDTH",
+    "GlogFormatter",
+    "PercentFormatter",
+    "escape_controls",
+    "make_formatter",
+    "relative_path",
+]
 
 ArtifactOf = Callable[[str], "str | None"]
 ContextOf = Callable[[], str]
+
+
+class _NoRank:
+    # A process without a rank: no prefix, no %(rank)s.
+    __slots__ = ()
+    rank = None
+    prefix = ""
+
+
+_NO_RANK: Final = _NoRank()
 
 # ANSI colours for the level letter on a terminal.
 _COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[31m", "C": "\x1b[1;31m"}
@@ -31,10 +61,52 @@ _RESET: Final = "\x1b[0m"
 # escaped ``%%``, which is literal text and no field.
 _TOKEN: Final = re.compile(r"%%|%\((?P<key>[^)]*)\)")
 #: Fields logdial adds to the record's own attributes.
-EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level", "trace_id"})
+EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level", "trace_id", "rank"})
 #: Fields a custom format may use: the attributes of a LogRecord on this Python (so
 #: ``taskName`` only from 3.12), and logdial's own.
 FIELDS: Final = frozenset(logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__) | EXTRA_FIELDS
+
+#: The largest width or precision a format may give a field (``%(name)-20s``): a huge one
+#: (``%(message)999999999s``) would make every record that large.
+MAX_FORMAT_WIDTH: Final = 1024
+# One conversion of a %-style format, as the % operator reads it.
+_SPEC: Final = re.compile(
+    r"%(?:\((?P<key>[^)]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?"
+    r"(?P<length>[hlL])?(?P<type>.?)",
+    re.DOTALL,
+)
+
+
+def _escape_table(*, line_breaks: bool) -> dict[int, str]:
+    # Every C0 and C1 control character and DEL, and the bidirectional controls that can
+    # make a terminal show text in another order than it is written ("Trojan Source"),
+    # but tab; with ``line_breaks`` also the newline and the Unicode line separators.
+    codes = [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    codes += [0x2028, 0x2029] if line_breaks else []
+    keep = {0x09} if line_breaks else {0x09, 0x0A}
+    return {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in codes if c not in keep}
+
+
+_TERMINAL_ESCAPES: Final = _escape_table(line_breaks=False)
+_FIELD_ESCAPES: Final = _escape_table(line_breaks=True)
+
+
+def escape_controls(text: str, *, newlines: bool = True) -> str:
+    r"""
+    ``text`` with its control characters written as escapes (``\x1b`` becomes ``\\x1b``),
+    but for tab and, when ``newlines``, the line breaks (``\r\n`` counts as one, a lone
+    ``\r`` does not). Without ``newlines`` every line break is escaped too: for a field
+    that must stay on one line.
+
+    >>> escape_controls("red \x1b[31m\r\nnext\x07"), escape_controls("a\nb", newlines=False)
+    ('red \\x1b[31m\nnext\\x07', 'a\\x0ab')
+    """
+    if text.isprintable():
+        return text
+    if newlines:
+        return text.replace("\r\n", "\n").translate(_TERMINAL_ESCAPES)
+    return text.translate(_FIELD_ESCAPES)
+
 
 _PATH_CACHE_LIMIT: Final = 4096
 # (the sys.path it holds for, pathname -> relative path). A new memo replaces it whenever
@@ -45,7 +117,9 @@ _path_memo: tuple[list[str], dict[str, str]] = ([], {})
 
 def relative_path(pathname: str) -> str:
     """
-    ``pathname`` relative to the longest ``sys.path`` entry that contains it, else as is.
+    ``pathname`` relative to the longest ``sys.path`` entry that contains it, else as is;
+    a control character or line break in it is escaped (see ``escape_controls``), so that
+    the path in a line's prefix cannot break the line.
     """
     global _path_memo  # noqa: PLW0603 (a memo of a pure function, swapped whole)
     entries, cache = _path_memo
@@ -63,6 +137,8 @@ def relative_path(pathname: str) -> str:
         if len(base) > len(best) and pathname.startswith(base.rstrip(os.sep) + os.sep):
             best = base
     result = os.path.relpath(pathname, best) if best else pathname
+    if not result.isprintable():
+        result = escape_controls(result, newlines=False)
     cache[pathname] = result
     return result
 
@@ -108,15 +184,24 @@ class GlogFormatter(logging.Formatter):
     Every line of a multi-line message or traceback (at any line boundary, carriage
     returns and Unicode line separators included) carries the prefix, so no message can
     forge a line that looks like another record. ``color`` colours the level letter.
+
+    Once ``ranks`` knows this process's rank, every line starts with it, as in torch:
+    ``[rank3]:I1201 06:54:18.123456 4242 pkg/mod.py:12] msg``.
     """
 
     def __init__(
-        self, *, artifact_of: ArtifactOf = _no_artifact, color: bool = False, context_of: ContextOf = _no_context
+        self,
+        *,
+        artifact_of: ArtifactOf = _no_artifact,
+        color: bool = False,
+        context_of: ContextOf = _no_context,
+        ranks: RankView = _NO_RANK,
     ) -> None:
         super().__init__()
         self._artifact_of = artifact_of
         self._context_of = context_of
         self._color = color
+        self._ranks = ranks
         # (second, its "MMDD HH:MM:SS"), one attribute so that threads formatting at once
         # never pair one second with another's text.
         self._stamp: tuple[int, str] = (-1, "")
@@ -144,7 +229,7 @@ class GlogFormatter(logging.Formatter):
         if self._color:
             letter = f"{_COLORS[letter]}{letter}{_RESET}"
         prefix = (
-            f"{letter}{self._timestamp(record.created)} {record.process} "
+            f"{self._ranks.prefix}{letter}{self._timestamp(record.created)} {record.process} "
             f"{relative_path(record.pathname)}:{record.lineno}] "
         )
         context = self._context_of()
@@ -179,8 +264,8 @@ class PercentFormatter(logging.Formatter):
 
     Besides the LogRecord attributes, a format may use ``%(artifact)s`` (the artifact's
     name, or empty), ``%(relpath)s`` (the source path relative to ``sys.path``),
-    ``%(glog_level)s`` (V, I, W, E or C) and ``%(trace_id)s`` (the trace context, e.g.
-    ``[0/1]``, or empty).
+    ``%(glog_level)s`` (V, I, W, E or C), ``%(trace_id)s`` (the trace context, e.g.
+    ``[0/1]``, or empty) and ``%(rank)s`` (this process's rank, or empty).
     """
 
     def __init__(
@@ -190,13 +275,19 @@ class PercentFormatter(logging.Formatter):
         artifact_of: ArtifactOf = _no_artifact,
         datefmt: str | None = None,
         context_of: ContextOf = _no_context,
+        ranks: RankView = _NO_RANK,
     ) -> None:
         check_format(fmt)
         super().__init__(fmt, datefmt=datefmt, style="%")
         self._fmt_text = fmt
         self._artifact_of = artifact_of
         self._context_of = context_of
+        self._ranks = ranks
         self._needs_time = "%(asctime)" in fmt
+        # The record's own text fields the format shows beside the message: a line break
+        # (or another control character) in one of them, say a thread's name, is escaped,
+        # so that every line of the output starts with the format's prefix.
+        self._text_fields = tuple(sorted({m["key"] for m in _TOKEN.finditer(fmt) if m["key"]} - EXTRA_FIELDS))
 
     def format(self, record: logging.LogRecord) -> str:
         """
@@ -207,8 +298,14 @@ class PercentFormatter(logging.Formatter):
         values["relpath"] = relative_path(record.pathname)
         values["glog_level"] = glog_letter(record.levelno)
         values["trace_id"] = self._context_of()
+        rank = self._ranks.rank
+        values["rank"] = "" if rank is None else str(rank)
         if self._needs_time:
             values["asctime"] = self.formatTime(record, self.datefmt)
+        for key in self._text_fields:
+            value = values[key]
+            if isinstance(value, str) and not value.isprintable():
+                values[key] = escape_controls(value, newlines=False)
         out = []
         for line in _message_lines(record, self):
             values["message"] = line
@@ -231,6 +328,20 @@ def check_format(fmt: str) -> None:
         raise FormatError(
             f"log format {fmt!r} has no field; write fields as %(name)s, e.g. '%(levelname)s: %(message)s'"
         )
+    for spec in _SPEC.finditer(fmt):
+        if spec["type"] == "%" and not spec.group(0)[1:-1]:
+            continue  # "%%", a literal percent sign
+        if spec["type"] == "c":
+            raise FormatError(
+                f"log format {fmt!r} uses the conversion %c, which fails for the values a record holds; use %s"
+            )
+        for part in ("width", "precision"):
+            size = spec[part]
+            if size is not None and size.isdigit() and int(size) > MAX_FORMAT_WIDTH:
+                raise FormatError(
+                    f"log format {fmt!r} asks for a {part} of {int(size)} in {spec.group(0)!r}; "
+                    f"at most {MAX_FORMAT_WIDTH} is allowed (a huge one costs that much memory per record)"
+                )
     unknown = sorted(set(fields) - FIELDS)
     if unknown:
         import difflib  # only on an error: it is slow to import
@@ -247,8 +358,9 @@ def check_format(fmt: str) -> None:
         values = dict(
             sample.__dict__, message="message", asctime="", artifact="", relpath="", glog_level="I", trace_id=""
         )
+        values["rank"] = ""
         fmt % values
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise FormatError(
             f"log format {fmt!r} is not a valid %-style format ({exc}); "
             "write fields as %(name)s, and a literal percent sign as %%"
@@ -259,18 +371,38 @@ def check_format(fmt: str) -> None:
 _BASIC_NAMES: Final = frozenset({"short", "basic"})
 
 
+def is_json(fmt: str | None) -> bool:
+    """
+    Whether ``fmt`` names the JSON-lines format (``json``, in any case).
+    """
+    return isinstance(fmt, str) and fmt.strip().lower() == "json"
+
+
 def make_formatter(
-    fmt: str | None, *, artifact_of: ArtifactOf, color: bool, context_of: ContextOf = _no_context
+    fmt: str | None,
+    *,
+    artifact_of: ArtifactOf,
+    color: bool,
+    context_of: ContextOf = _no_context,
+    ranks: RankView = _NO_RANK,
+    registry_of: Callable[[], Registry] | None = None,
+    trace_context: Callable[[], TraceContext] | None = None,
 ) -> logging.Formatter:
     """
     The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for
-    ``short`` or ``basic`` (any case), else a validated %-style format.
+    ``short`` or ``basic`` (any case), one JSON object per record for ``json`` (its
+    ``component`` from ``registry_of()``, its context ids from ``trace_context()``), else
+    a validated %-style format.
 
     Raises:
         FormatError: for an invalid format.
     """
     if fmt is None:
-        return GlogFormatter(artifact_of=artifact_of, color=color, context_of=context_of)
+        return GlogFormatter(artifact_of=artifact_of, color=color, context_of=context_of, ranks=ranks)
+    if is_json(fmt):
+        from ._jsonformat import JsonFormatter  # only for this format
+
+        return JsonFormatter(artifact_of=artifact_of, ranks=ranks, registry_of=registry_of, trace_context=trace_context)
     if isinstance(fmt, str) and fmt.strip().lower() in _BASIC_NAMES:
         fmt = logging.BASIC_FORMAT
-    return PercentFormatter(fmt, artifact_of=artifact_of, context_of=context_of)
+    return PercentFormatter(fmt, artifact_of=artifact_of, context_of=context_of, ranks=ranks)

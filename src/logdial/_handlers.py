@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import stat
 import sys
 from collections.abc import Callable
+
+from ._formatting import escape_controls
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -24,6 +28,10 @@ _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
 
 #: The attribute that marks a handler as logdial's, holding the name of its system.
 TAG: Final = "_logdial_system"
+
+#: How many places in the code (file, line) a handler reports a failing record of, with
+#: logging's own traceback; records failing elsewhere after that are dropped quietly.
+ERROR_SITES_LIMIT: Final = 64
 
 
 def is_logdial_handler(handler: logging.Handler, system: str | None = None) -> bool:
@@ -51,20 +59,86 @@ class RoutingFormatter(logging.Formatter):
         return (self._override_of(record.name) or self.base).format(record)
 
 
-class ConsoleHandler(_StreamHandler):
+def _notice(message: str) -> None:
+    # One line on stderr, outside logging; a stderr that cannot take it loses it.
+    stream = sys.stderr
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            stream.write(message + "\n")
+            stream.flush()
+
+
+class _ReportsOnce(logging.Handler):
+    """
+    ``handleError`` that reports each kind of failure once, not once per record.
+
+    A failing output (an ``OSError``: a full disk, a closed or broken stream) is said
+    once per handler in one line naming the output and the reason; the records it then
+    loses are dropped quietly, and the program goes on. A record that cannot be
+    formatted (an argument whose ``str()`` raises, a wrong ``%`` argument) is reported
+    as logging reports it, with the traceback, once per place in the code that logs it
+    (up to ``ERROR_SITES_LIMIT`` places), in ``error_sites``: the handlers of one system
+    share it, so that the same bad call is not reported by each of them.
+    ``logging.raiseExceptions = False`` silences both, as it silences logging's own reports.
+    """
+
+    _output_failed = False
+    error_sites: set[tuple[str, int]]
+    #: The output as the notice names it: "to stderr", "the log file PATH".
+    target = "the log output"
+
+    def _output_error(self, exc: OSError) -> None:
+        if not self._output_failed:
+            self._output_failed = True
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            _notice(
+                f"{getattr(self, TAG)} logs: cannot write {self.target} ({reason}); "
+                "records that cannot be written are dropped, and this is not reported again"
+            )
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
+        """
+        Report the exception being handled, once per kind (see the class).
+        """
+        if not logging.raiseExceptions:
+            return
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            self._output_error(exc)
+            return
+        site = (str(record.pathname), int(record.lineno or 0))
+        sites = self.error_sites
+        if site in sites or len(sites) >= ERROR_SITES_LIMIT:
+            return
+        sites.add(site)
+        super().handleError(record)
+
+
+class ConsoleHandler(_ReportsOnce, _StreamHandler):
     """
     Writes to ``sys.stderr`` or ``sys.stdout`` as they are at emit time, so redirection and
     pytest's ``capsys`` see the records; colours the output only on a terminal.
     """
 
-    def __init__(self, system: str, which: Literal["stderr", "stdout"], plain: logging.Formatter,
-                 color: logging.Formatter | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        system: str,
+        which: Literal["stderr", "stdout"],
+        plain: logging.Formatter,
+        color: logging.Formatter | None,
+        *,
+        error_sites: set[tuple[str, int]] | None = None,
+    ) -> None:
         logging.Handler.__init__(self)  # StreamHandler.__init__ would pin one stream
         setattr(self, TAG, system)
+        self.error_sites = set() if error_sites is None else error_sites
         self.which = which
         self._plain = plain
         self._color = color
         self._tty: tuple[object, bool] = (None, False)
+        # The stream that failed with an OSError (a broken pipe, a closed descriptor):
+        # nothing more is written to it, until sys.stderr (or stdout) is another stream.
+        self._dead: object = None
 
     @property
     def stream(self) -> TextIO:
@@ -85,16 +159,37 @@ class ConsoleHandler(_StreamHandler):
         # sys.stderr is None under pythonw and may be closed at shutdown: writing there
         # would raise out of the caller's log call, since logging's handleError writes
         # to that same closed stream.
-        if stream is None or getattr(stream, "closed", False):
+        if stream is None or stream is self._dead or getattr(stream, "closed", False):
             return
         super().emit(record)
 
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
+        """
+        After an ``OSError`` stop writing to the stream; a broken pipe (the reader went
+        away, as ``| head`` does) is no error to report. Other failures: see the base class.
+        """
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            self._dead = self.stream
+            if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+                return
+        super().handleError(record)
+
+    @property
+    def target(self) -> str:  # type: ignore[override]
+        """
+        The stream, as the notice of a failure names it.
+        """
+        return f"to {self.which}"
+
     def format(self, record: logging.LogRecord) -> str:
         """
-        Format ``record``, in colour when the stream is a terminal.
+        Format ``record``; on a terminal in colour, with its control characters escaped.
         """
-        if self._color is not None and self._is_tty():
-            return self._color.format(record)
+        if self._is_tty():
+            record = terminal_safe(record, self._plain)
+            if self._color is not None:
+                return self._color.format(record)
         return self._plain.format(record)
 
     def _is_tty(self) -> bool:
@@ -109,19 +204,52 @@ class ConsoleHandler(_StreamHandler):
         return answer
 
 
-class FileHandler(logging.FileHandler):
+def terminal_safe(record: logging.LogRecord, formatter: logging.Formatter) -> logging.LogRecord:
+    """
+    A copy of ``record`` whose text holds no control character but newline and tab: the
+    message (with its arguments applied), traceback, stack and every other text field
+    have them escaped (``\\x1b``), so that no record can move the cursor, retitle the
+    window or make a link on the terminal showing it. ``record`` is not changed.
+    """
+    safe = logging.LogRecord.__new__(type(record))
+    fields = safe.__dict__
+    fields.update(record.__dict__)
+    for key, value in fields.items():
+        if isinstance(value, str) and not value.isprintable():
+            fields[key] = escape_controls(value)
+    fields["msg"], fields["args"] = escape_controls(record.getMessage()), None
+    if record.exc_info and record.exc_info[0] is not None:
+        fields["exc_info"] = None
+        fields["exc_text"] = escape_controls(formatter.formatException(record.exc_info))
+    return safe
+
+
+class FileHandler(_ReportsOnce, logging.FileHandler):
     """
     Appends to ``{P}_LOGS_OUT`` in UTF-8; each record is one ``os.write`` on a descriptor
     opened with ``O_APPEND``, so records of threads and of processes sharing the file land
     whole, one after the other, and nothing waits in a buffer.
+
+    On a file that is not a regular one (a pipe, a terminal), a record interrupted part
+    way (a ``KeyboardInterrupt`` while the reader is slow) may be cut short there; the
+    next record then starts on a line of its own.
     """
 
-    def __init__(self, system: str, path: str, formatter: logging.Formatter) -> None:
+    def __init__(
+        self, system: str, path: str, formatter: logging.Formatter, *, error_sites: set[tuple[str, int]] | None = None
+    ) -> None:
         super().__init__(path, mode="a", encoding="utf-8", delay=True)
         setattr(self, TAG, system)
+        self.error_sites = set() if error_sites is None else error_sites
         self.setFormatter(formatter)
         # Opened now, so that a path that cannot be written is known at once.
         self._fd: int | None = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOEXEC, 0o644)
+        try:
+            self._regular = stat.S_ISREG(os.fstat(self._fd).st_mode)
+        except OSError:  # pragma: no cover - fstat of a descriptor just opened
+            self._regular = False
+        # A record may have been cut short: start the next one on a line of its own.
+        self._torn = False
 
     def emit(self, record: logging.LogRecord) -> None:
         """
@@ -132,13 +260,29 @@ class FileHandler(logging.FileHandler):
             fd = self._fd
             if fd is None:
                 return
+            if self._torn:
+                data, self._torn = b"\n" + data, False
             view = memoryview(data)
-            while view:  # one write, unless the kernel takes only part of it
-                view = view[os.write(fd, view) :]
+            try:
+                while view:  # one write, unless the kernel takes only part of it
+                    view = view[os.write(fd, view) :]
+            except BaseException:
+                # On a regular file a write is whole or not at all; on a pipe an
+                # interrupted one may have written part of the record.
+                if not self._regular or len(view) < len(data):
+                    self._torn = True
+                raise
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
+
+    @property
+    def target(self) -> str:  # type: ignore[override]
+        """
+        The file, as the notice of a failure names it.
+        """
+        return f"the log file {self.baseFilename}"
 
     def close(self) -> None:
         """

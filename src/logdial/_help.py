@@ -58,22 +58,29 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
     if hidden:
         more = "more" if shown else "hidden"
         lines.append(f"  ... and {hidden} {more}: {var}=+help lists every artifact.")
-    lines += ["", "Wildcards: * and ? match registered names (graph* = every name starting with graph).", ""]
+    lines += [
+        "",
+        "Wildcards: * and ? match registered names (graph* = every name starting with graph).",
+        "Ranks: ITEM@R or ITEM@R-S applies an item only on those ranks (+NAME@0, NAME=debug@1-3).",
+        "",
+    ]
     lines += ["Examples:", *_rows(_examples(var, root, registry))]
     lines += [
         "",
         "Other variables:",
         *_rows(
             [
-                (f"{var}_OUT=PATH", "also append the logs to the file PATH"),
+                (f"{var}_OUT=PATH", "also append the logs to the file PATH (%r: the rank, %p: the pid)"),
                 (
                     f"{var}_FORMAT=FMT",
                     # no space inside the example, so that wrapping never splits it
-                    "a %-style format for each line ('short' is logging's basic format), "
-                    "e.g. '%(asctime)s|%(levelname)s|%(message)s'",
+                    "a %-style format for each line ('short' is logging's basic format, 'json' one JSON "
+                    "object per record), e.g. '%(asctime)s|%(levelname)s|%(message)s'",
                 ),
                 (f"{var}_CONSOLE=WHERE", "stderr (default), stdout, or none"),
                 (f"{var}_STRICT=1", "raise on an invalid item instead of reporting it and going on"),
+                (f"{var}_RANKS=LIST", "only these ranks log, e.g. 0,2-3; the other ranks log errors only"),
+                (f"{var}_RANKS_OTHERS=LEVEL", "what the other ranks log: error (default), silent, or another level"),
                 ("NO_COLOR=1", "never colour the output"),
             ]
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -47,6 +48,24 @@ WARNING_ONCE_LIMIT: Final = 4096
 
 _seen: OrderedDict[tuple[Hashable, ...], None] = OrderedDict()
 _seen_lock = threading.Lock()
+_fork_hooked = False
+
+
+def _after_fork_in_child() -> None:
+    # A thread of the parent may have held the lock when it forked; that thread does
+    # not exist in the child, so the lock would never be released there.
+    global _seen_lock  # noqa: PLW0603 (the module's one lock, replaced in a forked child)
+    _seen_lock = threading.Lock()
+
+
+def _hook_fork() -> None:
+    # On the first call, not at import: importing logdial has no side effects.
+    global _fork_hooked  # noqa: PLW0603 (one process-wide hook)
+    with _seen_lock:
+        if not _fork_hooked:
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_after_fork_in_child)
+            _fork_hooked = True
 
 
 def warning_once(logger: logging.Logger, msg: str, *args: Hashable) -> None:
@@ -61,6 +80,8 @@ def warning_once(logger: logging.Logger, msg: str, *args: Hashable) -> None:
     """
     # The types are part of the key: 1, 1.0 and True are equal and hash alike, yet
     # "%s" makes three different warnings of them.
+    if not _fork_hooked:
+        _hook_fork()
     types = tuple(type(a) for a in args)
     key: tuple[Hashable, ...]
     try:

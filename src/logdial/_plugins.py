@@ -16,7 +16,16 @@ GROUP: Final = "logdial.systems"
 
 # The variables a system of prefix P reads, in the README's order. They are read by
 # EnvConfig.from_environ (and the trace writer); test_plugins pins this list to that reader.
-_SUFFIXES: Final = ("LOGS", "LOGS_OUT", "LOGS_FORMAT", "LOGS_CONSOLE", "LOGS_STRICT", "TRACE")
+_SUFFIXES: Final = (
+    "LOGS",
+    "LOGS_OUT",
+    "LOGS_FORMAT",
+    "LOGS_CONSOLE",
+    "LOGS_STRICT",
+    "LOGS_RANKS",
+    "LOGS_RANKS_OTHERS",
+    "TRACE",
+)
 
 
 class PluginError(LogdialError):
@@ -115,8 +124,9 @@ def variables(system: LogSystem) -> tuple[str, ...]:
     The environment variables ``system`` reads.
 
     >>> from logdial import LogSystem
-    >>> variables(LogSystem("shop"))
-    ('SHOP_LOGS', 'SHOP_LOGS_OUT', 'SHOP_LOGS_FORMAT', 'SHOP_LOGS_CONSOLE', 'SHOP_LOGS_STRICT', 'SHOP_TRACE')
+    >>> variables(LogSystem("shop"))  # doctest: +NORMALIZE_WHITESPACE
+    ('SHOP_LOGS', 'SHOP_LOGS_OUT', 'SHOP_LOGS_FORMAT', 'SHOP_LOGS_CONSOLE', 'SHOP_LOGS_STRICT',
+     'SHOP_LOGS_RANKS', 'SHOP_LOGS_RANKS_OTHERS', 'SHOP_TRACE')
     """
     return tuple(f"{system.env_prefix}_{suffix}" for suffix in _SUFFIXES)
 

@@ -6,8 +6,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
-__all__ = ["RANK_VARIABLES", "detect_rank"]
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+__all__ = ["RANK_VARIABLES", "RankWatch", "detect_rank"]
 
 #: The variables launchers set, in the order they are read: torchrun, accelerate and
 #: DeepSpeed set RANK; Slurm SLURM_PROCID; Open MPI OMPI_COMM_WORLD_RANK; MPICH and
@@ -42,3 +47,85 @@ def detect_rank(
         if value.isascii() and value.isdigit():
             return int(value)
     return None
+
+
+# Looking again while the rank is unknown: torch.distributed only (the launchers'
+# variables were read at init() and do not change), so no variable is read per record.
+_NO_VARIABLES: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+def _valid(rank: object) -> int | None:
+    return rank if isinstance(rank, int) and not isinstance(rank, bool) and rank >= 0 else None
+
+
+class RankWatch:
+    """
+    This process's rank as a system's outputs use it: detected at ``init()`` (see
+    ``detect_rank``) and kept once known, so that a record pays one attribute read for it.
+
+    While it is unknown, ``current()`` looks again only where it can appear later without
+    a new ``init()``: the program's provider, or ``torch.distributed`` once the program has
+    imported it (it may be initialised after ``init()``); otherwise the look costs one
+    dictionary lookup in ``sys.modules``.
+
+    Attributes:
+        rank: the rank, once known; ``None`` until then.
+        prefix: what text log lines start with: ``"[rank3]:"`` once the rank is known,
+            ``""`` until then (torch's form).
+        provider: the program's rank provider, or ``None``.
+    """
+
+    __slots__ = ("_detected", "prefix", "provider", "rank")
+
+    def __init__(self) -> None:
+        self.provider: Callable[[], int | None] | None = None
+        self.rank: int | None = None
+        self.prefix = ""
+        self._detected = False
+
+    def detect(self, environ: Mapping[str, str] | None = None) -> int | None:
+        """
+        Detect the rank now, from the provider, ``torch.distributed`` or the launchers'
+        variables in ``environ`` (default ``os.environ``), and keep it.
+
+        Raises:
+            Exception: whatever the provider raises.
+        """
+        self._detected = True
+        return self._keep(detect_rank(self.provider, environ))
+
+    def current(self) -> int | None:
+        """
+        The rank: the one kept, else a new look (see the class); never raises.
+        """
+        rank = self.rank
+        if rank is not None:
+            return rank
+        try:
+            if not self._detected:
+                return self.detect()
+            provider = self.provider
+            if provider is None and "torch.distributed" not in sys.modules:
+                return None
+            return self._keep(detect_rank(provider, _NO_VARIABLES))
+        except Exception:  # a failing provider, a half-initialised torch: no rank, for now
+            return None
+
+    def _keep(self, rank: object) -> int | None:
+        kept = _valid(rank)
+        self.prefix = "" if kept is None else f"[rank{kept}]:"  # first: whoever sees the rank sees its prefix
+        self.rank = kept
+        return kept
+
+    def forget(self) -> None:
+        """
+        Forget the rank: the next ``current()`` detects it afresh.
+        """
+        self.rank, self.prefix, self._detected = None, "", False
+
+    def set_provider(self, provider: Callable[[], int | None] | None) -> None:
+        """
+        Use ``provider`` (``None``: none) from now on, and forget the rank found before.
+        """
+        self.provider = provider
+        self.forget()

@@ -50,7 +50,9 @@ class Settings(Frozen):
             set where a component item follows a module item that covers its logger
             (``-pkg.sub,+comp``), so that the component's logger alone changes.
         help: ``"brief"`` or ``"full"`` when the settings ask for help, else ``None``.
-        items: the items the settings were made from (not compared).
+        items: the valid items the settings were made from (not compared), in order,
+            including those for other ranks (``+dynamo@1`` on rank 0), which change
+            nothing here.
     """
 
     __slots__ = ("artifacts", "components", "disabled", "floors", "help", "items", "levels", "modules")
@@ -117,14 +119,21 @@ def resolve(
     *,
     root: str,
     exists: Callable[[str], bool],
+    rank: int | None = None,
 ) -> Resolution:
     """
     Resolve parsed items against ``registry``. Pure, given a pure ``exists``.
 
     ``exists(name)`` says whether an unregistered dotted name is a module or logger that
     may be configured. Invalid items are left out of the settings and reported.
+
+    ``rank`` is this process's rank: an item with ranks (``+dynamo@0-3``) applies only
+    when they include it, and is as if absent otherwise; it is still checked, so that
+    every rank reports the same errors. ``None`` (a single process, no rank known) counts
+    as rank 0, as a program's ``int(os.environ.get("RANK", 0))`` does: the settings of a
+    distributed run mean for a lone process what they mean for the first rank.
     """
-    state = _Builder(registry, root, exists)
+    state = _Builder(registry, root, exists, 0 if rank is None else rank)
     for item in parsed.items:
         state.add(item)
     problems = tuple(sorted((*parsed.problems, *state.problems), key=lambda p: p.start))
@@ -132,10 +141,11 @@ def resolve(
 
 
 class _Builder:
-    def __init__(self, registry: Registry, root: str, exists: Callable[[str], bool]) -> None:
+    def __init__(self, registry: Registry, root: str, exists: Callable[[str], bool], rank: int) -> None:
         self.registry = registry
         self.root = root
         self.exists = exists
+        self.rank = rank
         self.levels: dict[str, int] = {}
         self.components: dict[str, int] = {}
         self.artifacts: set[str] = set()
@@ -179,13 +189,17 @@ class _Builder:
         self.by_component.add(logger_name)
 
     def fail(self, item: Item, reason: str) -> None:
-        self.problems.append(Problem(item.start, _written(item), reason))
+        self.problems.append(Problem(item.start, item.text, reason))
 
     def add(self, item: Item) -> None:
         name = item.name
+        if item.ranks is not None and name != "help" and self.rank not in item.ranks:
+            return self.check(item)
         if name == "help":
             if item.value is not None:
                 return self.fail(item, "help takes no value: write help, or +help for every artifact")
+            if item.ranks is not None:
+                return self.fail(item, "help takes no ranks: write help, or +help for every artifact")
             self.help = "full" if item.sign == "+" or self.help == "full" else "brief"
         elif item.has_wildcard:
             return self.add_wildcard(item)  # it records the item itself, once
@@ -211,6 +225,17 @@ class _Builder:
             self.add_module(item)
             return
         self.items.append(item)
+
+    def check(self, item: Item) -> None:
+        # An item for other ranks: resolved apart, on a rank it applies on, for its
+        # problems only; kept among the items when it has none, so that to_string()
+        # writes it back.
+        scratch = _Builder(self.registry, self.root, self.exists, item.ranks.start if item.ranks else 0)
+        scratch.add(item)
+        self.problems += scratch.problems
+        self.unknown += scratch.unknown
+        if not scratch.problems:
+            self.items.append(item)
 
     def add_wildcard(self, item: Item) -> None:
         components, artifacts = self.registry.match(item.name)
@@ -305,10 +330,6 @@ class _Builder:
         if not matches:
             return ""
         return "; did you mean " + " or ".join(repr(m) for m in matches) + "?"
-
-
-def _written(item: Item) -> str:
-    return item.text if item.value is not None or not item.sign else f"{item.sign}{item.name}"
 
 
 def format_problems(problems: tuple[Problem, ...], where: str, hint: str) -> str:

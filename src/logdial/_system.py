@@ -8,19 +8,22 @@ import os
 import sys
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from . import _lazy
 from ._apply import Applier, Plan
 from ._context import TraceContext
-from ._env import EnvConfig
+from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
-from ._formatting import make_formatter
-from ._grammar import Item, ParseResult, Problem, parse_items
+from ._formatting import is_json, make_formatter
+from ._grammar import Item, ParseResult, Problem, RankSet, parse_items, parse_ranks
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 from ._help import help_message
+from ._levels import OFF
 from ._modules import module_exists
-from ._ranks import detect_rank
+from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
 from ._settings import Settings, format_problems, resolve
 from ._trace import RESERVED_NAMES
@@ -41,6 +44,13 @@ __all__ = ["LogSystem"]
 
 _UNSET: Final = object()
 _DEFAULTS: Final = Settings()
+#: The longest settings string read (``{P}_LOGS``, ``parse``, ``set_logs``): resolving
+#: costs time and memory with every item, and real settings are a few hundred characters.
+MAX_SETTINGS_LENGTH: Final = 65_536
+#: How many different notices (settings errors, unusable outputs, failing trace
+#: callbacks) a system prints and remembers until ``reset()``; one line then says that
+#: later ones are not shown, so that a notice made of changing text cannot flood stderr.
+NOTICE_LIMIT: Final = 100
 
 
 def _report(message: str) -> None:
@@ -54,6 +64,26 @@ def _report(message: str) -> None:
             stream.flush()
 
 
+# The systems of this process, for the fork hook. It is registered with the first
+# system, not at import: importing logdial has no side effects.
+_SYSTEMS: weakref.WeakSet[LogSystem] = weakref.WeakSet()
+_fork_hooked = False
+
+
+def _after_fork_in_child() -> None:
+    for system in list(_SYSTEMS):
+        system._after_fork()
+    _lazy._after_fork_in_child()  # warning_once's lock, in case it was never called here
+
+
+def _track(system: LogSystem) -> None:
+    global _fork_hooked  # noqa: PLW0603 (one process-wide hook)
+    _SYSTEMS.add(system)
+    if not _fork_hooked and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _fork_hooked = True
+
+
 class LogSystem:
     """
     A configurable logging system: named components and artifacts over stdlib loggers,
@@ -64,7 +94,7 @@ class LogSystem:
         root: the qualified name of its root logger (default: ``name``).
         env_prefix: prefix of its environment variables (default: ``name.upper()``):
             ``{P}_LOGS``, ``{P}_LOGS_OUT``, ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``,
-            ``{P}_LOGS_STRICT``.
+            ``{P}_LOGS_STRICT``, ``{P}_LOGS_RANKS``, ``{P}_LOGS_RANKS_OTHERS``.
         strict: raise ``SettingsError`` at ``init()`` for an invalid ``{P}_LOGS``, instead
             of reporting it on stderr and applying the valid items.
         precedence: ``"env"`` (default, as torch): while ``{P}_LOGS`` is set, ``set_logs``
@@ -120,16 +150,34 @@ class LogSystem:
         self._env_parsed: ParseResult | None = None
         self._pending: tuple[Item, ...] = ()
         self._reported: set[str] = set()
+        self._notices_capped = False
         self._warned_precedence = False
         self._initialized = False
         self._output: dict[str, object] = {"console": console, "propagate": propagate}
         self._explicit_output: dict[str, object] = {}
         self._handlers: tuple[logging.Handler, ...] = ()
+        # Where records that could not be formatted were logged, shared by the handlers
+        # so that each bad call is reported once (see _handlers._ReportsOnce).
+        self._error_sites: set[tuple[str, int]] = set()
         self._tracer = Tracer(name, prefix, self._report_once)
-        self._rank_provider: Callable[[], int | None] | None = None
+        self._ranks = RankWatch()
+        # The rank filter, (the ranks that log, the level the others need or None for
+        # silent): from set_ranks() (None until it is called), and from the environment.
+        self._explicit_ranks: tuple[RankSet | None, int | None] | None = None
+        self._env_ranks: tuple[RankSet | None, int | None] = (None, logging.ERROR)
         self._tracer.writer.rank_of = self.rank
         self._tracing = False  # may be on: set with the trace directory
         self._trace_explicit = False
+        _track(self)
+
+    def _after_fork(self) -> None:
+        # In a forked child: a thread of the parent may have held a lock when it forked,
+        # and that thread does not exist here to release it. New locks (not reset ones:
+        # the thread that forked may be inside a `with` block of the old lock). The trace
+        # writer has its own hook (it also forgets the parent's file); logging resets
+        # the handlers' locks.
+        self._lock = threading.RLock()
+        self._tracer._lock = threading.Lock()
 
     # -- registration -------------------------------------------------------------
 
@@ -297,10 +345,21 @@ class LogSystem:
         """
         if not isinstance(settings, str):
             raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
-        resolution = resolve(parse_items(settings), self._registry, root=self.root, exists=self._exists)
+        self._check_length(settings, f"{self.name} settings")
+        resolution = resolve(
+            parse_items(settings), self._registry, root=self.root, exists=self._exists, rank=self._ranks.current()
+        )
         if resolution.problems:
             raise self._error(resolution.problems, f"{self.name} settings")
         return resolution.settings
+
+    def _check_length(self, settings: str, where: str) -> None:
+        # Before anything is parsed: refusing costs nothing, whatever the length.
+        if len(settings) > MAX_SETTINGS_LENGTH:
+            text = f"a string of {len(settings):,} characters"
+            raise self._error(
+                (Problem(-1, text, f"longer than the {MAX_SETTINGS_LENGTH:,} a setting may have"),), where
+            )
 
     def _error(self, problems: tuple[Problem, ...], where: str) -> SettingsError:
         message = format_problems(problems, where, f"{self.var}=help lists all names.")
@@ -312,6 +371,7 @@ class LogSystem:
                 f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
                 "give levels and switches as keywords, e.g. set_logs(dynamo=logging.DEBUG, graph_code=True)"
             )
+        self._check_length(settings or "", "set_logs() settings")
         parsed = parse_items(settings or "")
         extra: list[Item] = []
         problems: list[Problem] = []
@@ -337,7 +397,7 @@ class LogSystem:
         def exists(name: str) -> bool:  # names given in modules= are taken as they are
             return name in module_names or self._exists(name)
 
-        resolution = resolve(combined, self._registry, root=self.root, exists=exists)
+        resolution = resolve(combined, self._registry, root=self.root, exists=exists, rank=self._ranks.current())
         if resolution.problems:
             raise self._error(resolution.problems, "set_logs() settings")
         return resolution.settings
@@ -446,7 +506,8 @@ class LogSystem:
             yield new
         finally:
             with self._lock:
-                self._settings, self._source = previous
+                # For the rank as it is now: it may have become known inside the block.
+                self._settings, self._source = self._for_rank(previous[0]), previous[1]
                 self._apply()
 
     # -- init and output -------------------------------------------------------------
@@ -465,23 +526,37 @@ class LogSystem:
         Args:
             environ: where to read the variables (default ``os.environ``).
 
+        It also detects this process's rank (see ``set_rank_provider``), which items with
+        ranks (``+dynamo@0``), ``{P}_LOGS_RANKS`` and ``{P}_LOGS_OUT``'s ``%r`` depend on.
+
         Raises:
-            SettingsError: in strict mode, for an invalid ``{P}_LOGS``.
+            SettingsError: in strict mode, for an invalid ``{P}_LOGS``, ``{P}_LOGS_RANKS``
+                or ``{P}_LOGS_RANKS_OTHERS``.
             FormatError: in strict mode, for an invalid ``{P}_LOGS_FORMAT``.
             SystemExit: with status 0, after printing help for ``{P}_LOGS=help``.
         """
         with self._lock:
             env = EnvConfig.from_environ(environ, prefix=self.env_prefix)
             strict = self.strict or env.strict
+            self._ranks.detect(environ)  # first: the settings may name ranks
             settings: Settings | None = None
-            if env.logs is not None:
-                parsed = parse_items(env.logs)
+            logs = env.logs
+            if logs is not None and len(logs) > MAX_SETTINGS_LENGTH:
+                try:
+                    self._check_length(logs, self.var)
+                except SettingsError as too_long:
+                    if strict:
+                        raise
+                    self._report_once(f"{too_long}\nNone of its items is applied.")
+                logs = None
+            if logs is not None:
+                parsed = parse_items(logs)
                 settings, problems = self._resolve_env(parsed)
                 if settings.help is not None:
                     _report(self.help_message(verbose=settings.help == "full"))
                     raise SystemExit(0)
                 if problems:
-                    error = self._error(problems, f"{self.var}={env.logs!r}")
+                    error = self._error(problems, f"{self.var}={logs!r}")
                     if strict:
                         raise error
                     self._report_once(f"{error}\nThe other items are applied; names not registered yet are kept "
@@ -489,12 +564,15 @@ class LogSystem:
                 self._env_parsed = parsed
             else:
                 self._env_parsed, self._pending = None, ()
+            self._env_ranks = self._read_ranks(env, strict)
+            self._api_settings = self._for_rank(self._api_settings)
             self._env = env
             if settings is not None:
                 self._settings, self._source = settings, "env"
             elif self._source == "env":  # the variable went away: back to what the API asked for
                 self._settings = self._api_settings
                 self._source = "api" if self._api_settings is not _DEFAULTS else "default"
+            self._settings = self._for_rank(self._settings)
             self._handlers = self._make_handlers(strict)
             if not self._trace_explicit:
                 self._tracer.writer.set_dir(env.trace)
@@ -503,7 +581,7 @@ class LogSystem:
             self._apply(self._handlers)
 
     def _resolve_env(self, parsed: ParseResult) -> tuple[Settings, tuple[Problem, ...]]:
-        resolution = resolve(parsed, self._registry, root=self.root, exists=self._exists)
+        resolution = resolve(parsed, self._registry, root=self.root, exists=self._exists, rank=self._ranks.current())
         self._pending = resolution.unknown
         return resolution.settings, resolution.problems
 
@@ -512,9 +590,15 @@ class LogSystem:
             self.init()
 
     def _report_once(self, message: str) -> None:
-        if message not in self._reported:
-            self._reported.add(message)
+        reported = self._reported
+        if message in reported:
+            return
+        if len(reported) < NOTICE_LIMIT:
+            reported.add(message)
             _report(message)
+        elif not self._notices_capped:
+            self._notices_capped = True
+            _report(f"{self.name}: {NOTICE_LIMIT} different notices so far; later ones are not shown")
 
     def set_output(
         self,
@@ -551,7 +635,7 @@ class LogSystem:
             if not isinstance(file, (str, os.PathLike)):
                 raise TypeError(f"file must be a path or None, not {file!r}")
             try:  # an explicit file that cannot be opened is the caller's error, said now
-                with open(file, "a", encoding="utf-8"):
+                with open(self._out_path(os.fspath(file)), "a", encoding="utf-8"):
                     pass
             except OSError as exc:
                 message = f"set_output(file=...) cannot open the log file: {exc.strerror}"
@@ -588,19 +672,23 @@ class LogSystem:
         color = None
         if fmt is None and not env.no_color:
             color = RoutingFormatter(self._formatter(None, color=True), self._logger_formats.get)
-        plain = RoutingFormatter(plain, self._logger_formats.get)
+        if not is_json(fmt):  # JSON lines stay JSON: an artifact's own log_format does not apply
+            plain = RoutingFormatter(plain, self._logger_formats.get)
         handlers: list[logging.Handler] = []
         if console != "none":
-            handlers.append(ConsoleHandler(self.name, console, plain, color))  # type: ignore[arg-type]
+            handlers.append(
+                ConsoleHandler(self.name, console, plain, color, error_sites=self._error_sites)  # type: ignore[arg-type]
+            )
         path = explicit.get("file", env.out)
         if path is not None:
+            path = self._out_path(str(path))
             old = next((h for h in self._handlers if isinstance(h, FileHandler)), None)
             if old is not None and old.baseFilename == os.path.abspath(str(path)):
                 old.setFormatter(plain)
                 handlers.append(old)
             else:
                 try:
-                    handlers.append(FileHandler(self.name, str(path), plain))
+                    handlers.append(FileHandler(self.name, str(path), plain, error_sites=self._error_sites))
                 except OSError as exc:
                     rest = "logging to the console only" if console != "none" else "no log output is left"
                     self._report_once(f"{env.name('OUT')}={path!s}: cannot open the log file ({exc.strerror}); {rest}")
@@ -611,12 +699,27 @@ class LogSystem:
         return tuple(handlers) or (NullHandler(self.name),)
 
     def _formatter(self, fmt: str | None, *, color: bool) -> logging.Formatter:
-        return make_formatter(fmt, artifact_of=self._artifact_loggers.get, color=color, context_of=self._tracer.display)
+        return make_formatter(
+            fmt,
+            artifact_of=self._artifact_loggers.get,
+            color=color,
+            context_of=self._tracer.display,
+            ranks=self._ranks,
+            registry_of=lambda: self._registry,
+            trace_context=self._tracer.context.get,
+        )
+
+    def _out_path(self, template: str) -> str:
+        # {P}_LOGS_OUT and set_output(file=) as a template: %r the rank, %p the pid.
+        return expand_path(template, self._ranks.current(), os.getpid())
 
     def _plan(self) -> Plan:
         return Plan(self._settings, self._registry, self._artifact_loggers, self.root)
 
     def _apply(self, handlers: tuple[logging.Handler, ...] | None = None) -> None:
+        self._applier.rank_level = self._rank_level()
+        # While the rank is unknown, each record looks for it (see _poll_rank).
+        self._applier.floor_filter.poll = self._poll_rank if self._ranks.rank is None else None
         self._applier.apply(self._plan(), handlers)
 
     def reset(self) -> None:
@@ -633,33 +736,155 @@ class LogSystem:
             self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
             self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()
             self._reported.clear()
+            self._notices_capped = False
+            self._error_sites.clear()
             self._explicit_output.clear()
+            self._explicit_ranks, self._env_ranks = None, (None, logging.ERROR)
+            self._ranks.forget()
             self._warned_precedence = False
             self._initialized = False
             self._tracer.writer.set_dir(None)
             self._trace_explicit = self._tracing = False
 
-    # -- structured trace ----------------------------------------------------------
+    # -- ranks ----------------------------------------------------------------------
 
     def rank(self) -> int | None:
         """
-        This process's rank (see ``set_rank_provider``), or ``None`` for a single process.
+        This process's rank, or ``None`` for a single process: from the provider (see
+        ``set_rank_provider``), else ``torch.distributed`` when the program has imported
+        and initialised it, else the launchers' variables.
+
+        Detected at ``init()`` and kept once known. While it is unknown, each record looks
+        again, cheaply: a rank that ``torch.distributed`` learns after ``init()`` reaches
+        the ``[rankN]:`` prefix, the rank filter and the items with ranks from the first
+        record made after it (a ``{P}_LOGS_OUT`` file already open keeps its name).
 
         Read when the trace file is opened: the file name carries it
         (``dedicated_log_torch_trace_rank_<R>_*.log``, for ``tlparse --all-ranks-html``)
         and so does every record of the file, as tlparse requires.
         """
-        return detect_rank(self._rank_provider)
+        return self._ranks.current()
 
     def set_rank_provider(self, provider: Callable[[], int | None] | None) -> None:
         """
         Say how to find this process's rank, before ``torch.distributed`` and the
         launchers' variables (``RANK``, ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK``,
-        ``PMI_RANK``, ``JAX_PROCESS_ID``) are consulted; ``None`` removes it.
+        ``PMI_RANK``, ``JAX_PROCESS_ID``) are consulted; ``None`` removes it. The rank is
+        found again at once. The provider returns an ``int`` >= 0, or ``None`` while it
+        does not know; while it does not, it is asked again at each record.
         """
         if provider is not None and not callable(provider):
             raise TypeError(f"a rank provider must be callable, not {provider!r}")
-        self._rank_provider = provider
+        with self._lock:
+            self._ranks.set_provider(provider)
+            if self._initialized:
+                self._ranks.current()  # detected again now (the variables too), not at some record
+                self._rank_settled()
+
+    def set_ranks(self, ranks: str | int | Iterable[int] | None, /, *, others: int | None = logging.ERROR) -> None:
+        """
+        Let only ``ranks`` log to logdial's console and file: on the other ranks the
+        handlers pass only records at ``others`` and above (``logging.ERROR`` by default,
+        so that a crash still shows), or none for ``others=None``.
+
+        ``ranks`` is a string as ``{P}_LOGS_RANKS`` takes it (``"0,2-3"``), a rank, ranks
+        (``[0, 2, 3]``, ``range(4)``), or ``None``: every rank logs. This wins over
+        ``{P}_LOGS_RANKS`` and ``{P}_LOGS_RANKS_OTHERS`` until ``reset()``. A process
+        without a rank is never filtered. The structured trace is not filtered.
+
+        Raises:
+            SettingsError: for a string that is not a list of ranks.
+            ValueError: for a rank that is not an int >= 0, or an ``others`` that is
+                neither a level (an int >= 0) nor ``None``.
+
+        >>> import logging
+        >>> logs = LogSystem("example_ranks")
+        >>> logs.set_rank_provider(lambda: 1)  # as if the launcher had set RANK=1
+        >>> logs.set_ranks("0,2-3")  # rank 1 logs its errors only
+        >>> logs.set_output(console="stdout")
+        >>> logs.init()
+        >>> logging.getLogger("example_ranks").warning("not shown on rank 1")
+        >>> logs.reset()
+        """
+        chosen: RankSet | None = None
+        if isinstance(ranks, str):
+            try:
+                chosen = parse_ranks(ranks)
+            except ValueError as exc:
+                raise SettingsError(f"invalid set_ranks({ranks!r}): {exc}") from None
+        elif isinstance(ranks, int):  # one rank (True is refused as a rank)
+            chosen = RankSet.of([ranks])
+        elif ranks is not None:
+            chosen = RankSet.of(ranks)
+        if not _is_level(others):
+            raise ValueError(f"others must be a level (an int >= 0), or None for silence, not {others!r}")
+        with self._lock:
+            self._explicit_ranks = (chosen, others)
+            if self._initialized:
+                self._apply()
+
+    def _read_ranks(self, env: EnvConfig, strict: bool) -> tuple[RankSet | None, int | None]:
+        # {P}_LOGS_RANKS and {P}_LOGS_RANKS_OTHERS; an invalid one is reported and ignored.
+        ranks: RankSet | None = None
+        others: int | None = logging.ERROR
+        if env.ranks is not None:
+            try:
+                ranks = parse_ranks(env.ranks)
+            except ValueError as exc:
+                self._bad_variable(env.name("RANKS"), env.ranks, exc, strict, "it is ignored: every rank logs")
+        if env.ranks_others is not None:
+            try:
+                others = parse_others(env.ranks_others)
+            except ValueError as exc:
+                self._bad_variable(env.name("RANKS_OTHERS"), env.ranks_others, exc, strict, "using error")
+        return ranks, others
+
+    def _bad_variable(self, name: str, value: str, exc: ValueError, strict: bool, fallback: str) -> None:
+        error = SettingsError(f"invalid {name}={value!r}: {exc}")
+        if strict:
+            raise error from None
+        self._report_once(f"{error}; {fallback}")
+
+    def _rank_level(self) -> int:
+        # The level logdial's handlers pass on this rank: all (0) but on a rank the filter leaves out.
+        ranks, others = self._env_ranks if self._explicit_ranks is None else self._explicit_ranks
+        rank = self._ranks.rank
+        if ranks is None or rank is None or rank in ranks:
+            return logging.NOTSET
+        return OFF if others is None else others
+
+    def _poll_rank(self) -> None:
+        # Before each record while the rank is unknown (FloorFilter.poll), in the thread
+        # that logs, with no handler's lock held. Once the rank is known, apply what
+        # depends on it; while another thread holds the system's lock (it is changing the
+        # configuration), the next record tries again, so that logging never waits here.
+        ranks = self._ranks
+        if ranks.provider is None and "torch.distributed" not in sys.modules:
+            return  # nothing could know it yet (current() would say so, at the cost of a call)
+        if ranks.current() is None or not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._initialized:
+                self._rank_settled()
+        finally:
+            self._lock.release()
+
+    def _rank_settled(self) -> None:
+        # Under the lock, once the rank changed: the items with ranks, the rank filter.
+        self._settings = self._for_rank(self._settings)
+        self._api_settings = self._for_rank(self._api_settings)
+        self._apply()
+
+    def _for_rank(self, settings: Settings) -> Settings:
+        # ``settings`` resolved again for the current rank, if it has items with ranks.
+        # Every item in it was valid once, so a module it names is taken as it is.
+        if not any(item.ranks is not None for item in settings.items):
+            return settings
+        parsed = ParseResult(settings.items, ())
+        rank = self._ranks.current()
+        return resolve(parsed, self._registry, root=self.root, exists=lambda name: True, rank=rank).settings
+
+    # -- structured trace ----------------------------------------------------------
 
     def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
         """

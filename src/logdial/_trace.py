@@ -17,7 +17,15 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final
 
-__all__ = ["RESERVED_NAMES", "TraceWriter", "normalise_payload", "render_payload", "to_json"]
+__all__ = [
+    "FILE_PREFIX",
+    "RESERVED_NAMES",
+    "STRING_TABLE_LIMIT",
+    "TraceWriter",
+    "normalise_payload",
+    "render_payload",
+    "to_json",
+]
 
 #: Names trace_structured refuses: tlparse (or torch) gives these keys a meaning of their own.
 RESERVED_NAMES: Final = frozenset(
@@ -30,6 +38,11 @@ RESERVED_NAMES: Final = frozenset(
 
 #: The file name prefix tlparse (and ``--all-ranks-html``) looks for.
 FILE_PREFIX: Final = "dedicated_log_torch_trace_"
+
+#: How many strings a trace file's string table holds in memory. Past it the table starts
+#: over: a string seen again gets a new ``str`` record and a new, higher id (ids are never
+#: reused, so every record still points at the string it was written with).
+STRING_TABLE_LIMIT: Final = 4096
 
 _PATH_UNSAFE: Final = str.maketrans({":": "_", "]": "_", "\t": " ", "\n": " ", "\r": " "})
 
@@ -110,6 +123,7 @@ class TraceWriter:
         self._pid = os.getpid()
         self.path: str | None = None
         self._interned: dict[str, int] = {}
+        self._next_id = 0
         self.rank: int | None = None
         _track(self)
 
@@ -129,7 +143,7 @@ class TraceWriter:
             with contextlib.suppress(OSError):  # already gone; nothing to lose, nothing is buffered
                 os.close(self._fd)
         self._fd, self.path, self.rank = None, None, None
-        self._interned = {}
+        self._interned, self._next_id = {}, 0
 
     def after_fork(self) -> None:
         """
@@ -141,7 +155,7 @@ class TraceWriter:
             with contextlib.suppress(OSError):
                 os.close(self._fd)  # the child's copy of the descriptor only
         self._fd, self.path, self.rank = None, None, None
-        self._interned = {}
+        self._interned, self._next_id = {}, 0
         self._pid = os.getpid()
 
     # -- writing ----------------------------------------------------------------------
@@ -170,15 +184,19 @@ class TraceWriter:
     def intern(self, text: str, caller: tuple[str, int]) -> int:
         """
         The id of ``text`` in this file's string table, writing the ``str`` record the
-        first time the file sees it.
+        first time the file sees it (see ``STRING_TABLE_LIMIT``).
         """
         with self._lock:
             self._check_pid()
             index = self._interned.get(text)
             if index is None:
-                index = len(self._interned)
-                self._interned[text] = index
+                if len(self._interned) >= STRING_TABLE_LIMIT:
+                    self._interned = {}
+                index = self._next_id
                 self._write_locked({"str": [text, index]}, None, caller)
+                if self._fd is not None:  # written: the file knows it from now on
+                    self._interned[text] = index
+                    self._next_id = index + 1
             return index
 
     def write(self, envelope: dict[str, object], payload: str | None, caller: tuple[str, int]) -> None:

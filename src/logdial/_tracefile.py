@@ -109,6 +109,8 @@ def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRec
                 envelope = json.loads(match["json"], parse_constant=_no_constant)
             except ValueError as exc:
                 raise TraceFormatError(f"{name}:{lineno}: the record's JSON does not parse ({exc})") from None
+            except RecursionError:  # nested deeper than Python's decoder goes
+                raise TraceFormatError(f"{name}:{lineno}: the record's JSON is nested too deeply") from None
             if not isinstance(envelope, dict):
                 raise TraceFormatError(f"{name}:{lineno}: the record's JSON is not an object")
             pending = (lineno, match, envelope)
@@ -127,13 +129,17 @@ def _record(
             raise TraceFormatError(
                 f"{name}:{lineno}: the payload's MD5 is {digest}, the record says {envelope['has_payload']}"
             )
+    try:
+        pid, line = int(match["pid"]), int(match["line"])
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise TraceFormatError(f"{name}:{lineno}: the record's process id or line number is too long") from None
     return TraceRecord(
         lineno=lineno,
         level=match["level"].decode(),
         time=match["date"].decode(),
-        pid=int(match["pid"]),
+        pid=pid,
         path=match["path"].decode("utf-8"),
-        line=int(match["line"]),
+        line=line,
         envelope=envelope,
         payload=payload,
     )

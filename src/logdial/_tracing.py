@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 
     Encoding = Literal["string", "json"]
 
-__all__ = ["Tracer"]
+__all__ = ["COMPLAINT_LIMIT", "OVERHEAD_LIMIT", "Tracer"]
+
+#: How many entries trace_overhead() holds; the time of contexts past the last but one is summed
+#: under "(other contexts)".
+OVERHEAD_LIMIT: Final = 4096
+#: How many distinct failing callbacks are remembered (and reported); the system's own
+#: notices stop at 100 too.
+COMPLAINT_LIMIT: Final = 100
 
 _ARTIFACT_NAME: Final = re.compile(r"[A-Za-z0-9_.-]+")
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
@@ -93,6 +100,8 @@ class Tracer:
             return
         key = context.display()
         with self._lock:
+            if key not in self._overhead and len(self._overhead) >= OVERHEAD_LIMIT - 1:
+                key = "(other contexts)"  # a label per step must not grow this without bound
             self._overhead[key] = self._overhead.get(key, 0.0) + time.perf_counter() - start
 
     def artifact(self, name: str, encoding: Encoding, payload_fn: Callable[[], object], stacklevel: int) -> None:
@@ -150,6 +159,8 @@ class Tracer:
 
     def _complain(self, name: str, why: str) -> None:
         key = (name, why)
-        if key not in self._complaints:
+        if key in self._complaints:
+            return
+        if len(self._complaints) < COMPLAINT_LIMIT:  # past it, the system's bounded notices dedupe
             self._complaints.add(key)
-            self._report(f"{self.var}: trace_structured({name!r}) skipped a record: {why}")
+        self._report(f"{self.var}: trace_structured({name!r}) skipped a record: {why}")

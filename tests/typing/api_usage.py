@@ -26,6 +26,11 @@ with logs.override("+io") as scoped:
 logs.set_output(console="stdout", file=None, format="short", propagate=False)
 logs.init()
 logs.init({"MYLIB_LOGS": "+core"})
+logs.set_output(format="json", file=None)
+logs.set_ranks("0,2-3", others=logging.ERROR)
+logs.set_ranks(range(4), others=None)
+logs.set_ranks(None)
+rank: int | None = logs.rank()
 message: str = logs.help_message(verbose=True)
 
 lazy = logdial.LazyString(str.upper, "expensive")

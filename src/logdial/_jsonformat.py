@@ -1,0 +1,162 @@
+"""JSON lines: one JSON object per record (``{P}_LOGS_FORMAT=json``), for log shippers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from collections.abc import Callable
+
+from ._context import EMPTY, TraceContext
+from ._formatting import _NO_RANK, relative_path
+from ._registry import Registry
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+    from ._formatting import ArtifactOf, RankView
+
+__all__ = ["CONTEXT_FIELDS", "ComponentIndex", "JsonFormatter"]
+
+#: The trace context's fields a record carries, in this order, when they are set.
+CONTEXT_FIELDS: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
+
+#: How many logger names a ComponentIndex remembers before it starts afresh.
+_MEMO_LIMIT: Final = 4096
+_EMPTY_REGISTRY: Final = Registry()
+
+
+def _no_artifact(name: str) -> str | None:
+    return None
+
+
+def _no_context() -> TraceContext:
+    return EMPTY
+
+
+class ComponentIndex:
+    """
+    The registered component a logger belongs to: the one whose logger is its nearest
+    ancestor-or-self (``minitorch._dynamo.guards.__guards`` belongs to ``dynamo``, which
+    covers ``minitorch._dynamo``), or ``None``. Remembered per logger name, and computed
+    again when the registry changes.
+    """
+
+    def __init__(self, registry_of: Callable[[], Registry]) -> None:
+        self._registry_of = registry_of
+        # (the registry it holds for, logger -> component, memo); one attribute, swapped whole.
+        self._state: tuple[Registry | None, dict[str, str], dict[str, str | None]] = (None, {}, {})
+
+    def __call__(self, name: str) -> str | None:
+        """
+        The component of logger ``name``, or ``None``.
+        """
+        registry = self._registry_of()
+        held, owners, memo = self._state
+        if held is not registry or len(memo) >= _MEMO_LIMIT:
+            if held is not registry:
+                owners = {}
+                for component in registry.components.values():
+                    for logger_name in component.loggers:
+                        owners.setdefault(logger_name, component.name)  # the first registered wins
+            memo = {}
+            self._state = (registry, owners, memo)
+        if name in memo:
+            return memo[name]
+        found = None
+        probe = name
+        while True:
+            found = owners.get(probe)
+            cut = probe.rfind(".")
+            if found is not None or cut < 0:
+                break
+            probe = probe[:cut]
+        memo[name] = found
+        return found
+
+
+class JsonFormatter(logging.Formatter):
+    """
+    One JSON object per record, on one line (newlines in the message are escaped, as JSON
+    writes them; the text is ASCII, so no reader splits or misreads a line). Its keys:
+
+    - ``time``: ISO 8601 local time with microseconds and UTC offset,
+      ``2024-12-01T07:00:21.665000+01:00``;
+    - ``level`` (``INFO``, ...), ``logger``, ``component`` (or ``null``), ``artifact`` (or
+      ``null``), ``rank`` (or ``null``), ``pid``;
+    - the trace context's ``frame_id``, ``frame_compile_id``, ``attempt``,
+      ``compiled_autograd_id`` and ``label``, each only when set;
+    - ``message`` (the message with its arguments), then ``exception`` (the traceback)
+      and ``stack`` when the record has them;
+    - ``file`` (relative to ``sys.path``, as in the text lines) and ``line``.
+    """
+
+    def __init__(
+        self,
+        *,
+        artifact_of: ArtifactOf = _no_artifact,
+        ranks: RankView = _NO_RANK,
+        registry_of: Callable[[], Registry] | None = None,
+        trace_context: Callable[[], TraceContext] | None = None,
+    ) -> None:
+        super().__init__()
+        self._artifact_of = artifact_of
+        self._ranks = ranks
+        self._component_of = ComponentIndex(registry_of or (lambda: _EMPTY_REGISTRY))
+        self._trace_context = trace_context or _no_context
+        # (second, its "YYYY-MM-DDTHH:MM:SS", its "+HH:MM"), one attribute (see GlogFormatter).
+        self._stamp: tuple[int, str, str] = (-1, "", "")
+
+    def _time(self, created: float) -> str:
+        micros = int(created * 1_000_000 + 0.5)  # rounded, as GlogFormatter does
+        second = micros // 1_000_000
+        cached, stamp, offset = self._stamp
+        if second != cached:  # one localtime per second, not per record
+            local = time.localtime(second)
+            minutes = (local.tm_gmtoff or 0) // 60
+            sign = "-" if minutes < 0 else "+"
+            offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", local)
+            self._stamp = (second, stamp, offset)
+        return f"{stamp}.{micros - second * 1_000_000:06d}{offset}"
+
+    def format(self, record: logging.LogRecord) -> str:
+        """
+        The record as one line of JSON; the record is not modified.
+        """
+        name = record.name
+        out: dict[str, object] = {
+            "time": self._time(record.created),
+            "level": record.levelname,
+            "logger": name,
+            "component": self._component_of(name),
+            "artifact": self._artifact_of(name),
+            "rank": self._ranks.rank,
+            "pid": record.process,
+        }
+        context = self._trace_context()
+        if context is not EMPTY:
+            for key in CONTEXT_FIELDS:
+                value = getattr(context, key)
+                if value is not None:
+                    out[key] = value
+        out["message"] = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            out["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            out["exception"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = self.formatStack(record.stack_info)
+        out["file"] = relative_path(record.pathname)
+        out["line"] = record.lineno
+        return json.dumps(out, default=str)
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802 (stdlib name)
+        """
+        The traceback of ``ei`` without a trailing newline.
+        """
+        assert ei[0] is not None
+        assert ei[1] is not None
+        return "".join(traceback.format_exception(ei[0], ei[1], ei[2])).rstrip("\n")

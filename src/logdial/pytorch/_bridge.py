@@ -1,0 +1,563 @@
+"""logdial in charge of torch's logging: the system built from torch's registry, and what it replaces in torch."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, ItemsView, Mapping
+from types import ModuleType
+
+from .._errors import FormatError, RegistrationError, SettingsError
+from .._system import LogSystem
+from . import TESTED_TORCH_VERSIONS
+from ._internals import ArtifactSpec, TorchLogging, TorchRegistry, UnexpectedTorchError, inspect_torch, read_registry
+
+__all__ = ["Bridge", "LiveLogState", "TorchSetLogs", "current", "notice", "set_trace_dir", "take_over"]
+
+#: What torch's _init_logs reads instead of "TORCH_LOGS_OUT" while logdial is in charge:
+#: a name no environment holds, so that torch opens no file handlers of its own (33 of
+#: them on one file, and a FileNotFoundError at import for a missing directory); logdial
+#: reads TORCH_LOGS_OUT itself.
+_OUT_UNUSED = "TORCH_LOGS_OUT (read by logdial.pytorch, not by torch)"
+
+_PREFIX = "logdial.pytorch: "
+
+
+def notice(message: str) -> None:
+    """
+    Say something in one line on stderr, outside logging.
+    """
+    stream = sys.stderr
+    if stream is not None:
+        try:
+            stream.write(_PREFIX + " ".join(message.split()) + "\n")
+            stream.flush()
+        except (OSError, ValueError):  # a closed stderr loses the notice, not the program
+            pass
+
+
+def _assign(module: ModuleType, name: str, value: object) -> None:
+    setattr(module, name, value)
+
+
+def _no_env_parse() -> None:
+    """
+    Stands in for torch's ``_update_log_state_from_env``: logdial reads ``TORCH_LOGS``.
+    """
+
+
+class LiveLogState:
+    """
+    Stands in for ``torch._logging._internal.log_state`` while logdial is in charge.
+
+    torch's code asks it whether an artifact was named: ``is_artifact_enabled("recompiles")``
+    decides whether Dynamo works out recompile reasons at all, ``"bytecode"`` whether it
+    disassembles. The answers are logdial's settings in force, ``override`` blocks
+    included.
+
+    Only torch's own ``set_logs`` writes to it (``clear()``, then ``enable_*`` for each
+    name, then ``_init_logs()``): that is a reference to torch's function taken before
+    ``install()`` (``from torch._logging import set_logs`` in a notebook). What it asks
+    for is collected here and applied by logdial's ``_init_logs``, so that call works too.
+    """
+
+    def __init__(self, system: LogSystem) -> None:
+        self._system = system
+        self._requested: tuple[dict[str, int], set[str]] | None = None
+
+    @property
+    def artifact_names(self) -> set[str]:
+        """
+        The artifacts the settings name (a copy).
+        """
+        return set(self._system.settings.artifacts)
+
+    @property
+    def log_qname_to_level(self) -> dict[str, int]:
+        """
+        Logger name → level, for the loggers the settings name (a copy).
+        """
+        return dict(self._system.settings.levels)
+
+    def is_artifact_enabled(self, name: object) -> bool:
+        """
+        Whether the settings name artifact ``name`` (not only follow its component).
+        """
+        return name in self._system.settings.artifacts
+
+    def get_log_level_pairs(self) -> ItemsView[str, int]:
+        """
+        ``(logger name, level)`` for the loggers the settings name.
+        """
+        return self.log_qname_to_level.items()
+
+    def clear(self) -> None:
+        """
+        torch's ``set_logs`` begins: collect what it asks for.
+        """
+        self._requested = ({}, set())
+
+    def enable_artifact(self, artifact_name: str) -> None:
+        """
+        torch's ``set_logs`` asks for artifact ``artifact_name``.
+        """
+        if self._requested is not None:
+            self._requested[1].add(artifact_name)
+
+    def enable_log(self, log_qnames: str | list[str], log_level: int) -> None:
+        """
+        torch's ``set_logs`` asks for these loggers at ``log_level``.
+        """
+        if self._requested is not None:
+            names = [log_qnames] if isinstance(log_qnames, str) else log_qnames
+            self._requested[0].update(dict.fromkeys(names, log_level))
+
+    def take_requested(self) -> tuple[dict[str, int], set[str]] | None:
+        """
+        What torch's ``set_logs`` asked for since it called ``clear()``, once.
+        """
+        requested, self._requested = self._requested, None
+        return requested
+
+
+def signature_for(system: LogSystem) -> inspect.Signature:
+    """
+    The signature of ``torch._logging.set_logs`` under logdial: the settings string, then
+    one keyword per name the system registers (a level for ``all`` and each component, a
+    bool for each artifact), then ``modules``; every default ``None``.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    registry = system.registry
+    params = [
+        inspect.Parameter("settings", inspect.Parameter.POSITIONAL_ONLY, default=None, annotation="str | None"),
+        inspect.Parameter("all", keyword, default=None, annotation="int | None"),
+    ]
+    params += [inspect.Parameter(n, keyword, default=None, annotation="int | None") for n in registry.components]
+    params += [inspect.Parameter(n, keyword, default=None, annotation="bool | None") for n in registry.artifacts]
+    params.append(inspect.Parameter("modules", keyword, default=None, annotation="Mapping[str, int | bool] | None"))
+    return inspect.Signature(params, return_annotation="None")
+
+
+class TorchSetLogs:
+    """
+    ``torch._logging.set_logs`` under logdial: ``set_logs("+dynamo,guards=off")``,
+    ``set_logs(dynamo=logging.DEBUG, graph_code=True)``, ``set_logs(modules={...})``.
+
+    Every name torch registers is a keyword (torch's own function lists 54 and misses the
+    others), with logdial's meaning: a level (an int) for ``all`` and each component,
+    ``True``/``False`` for an artifact (``False`` switches it off, even under DEBUG;
+    ``None``, the default, leaves it to follow its component), and ``modules`` for module
+    names; component and artifact names in ``modules`` are taken as keywords, as torch
+    does. Each call replaces the previous settings, as torch's does; while
+    ``TORCH_LOGS`` is set it is ignored, with one warning.
+
+    Raises:
+        logdial.SettingsError: (a ``ValueError``, as torch raises) for an unknown name or
+            a value of the wrong type, naming the closest names; nothing changes.
+    """
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+
+    def __call__(
+        self,
+        settings: str | None = None,
+        /,
+        *,
+        modules: Mapping[str, int | bool] | None = None,
+        **values: int | bool | None,
+    ) -> None:
+        """
+        Replace the settings in force; see the class.
+        """
+        self._bridge.set_logs(settings, modules, values)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """
+        The keywords of the names registered now (``inspect.signature`` reads it).
+        """
+        return signature_for(self._bridge.system)
+
+
+def _show_trace_ids(system: LogSystem, current_trace_id: Callable[[], object] | None) -> None:
+    # torch's lines carry the compile id ("[0/1]") while Dynamo compiles. logdial's
+    # formatter shows the system's own trace context there; make it ask torch first.
+    # LogSystem has no public hook for this yet, so this reaches into its tracer, and
+    # leaves the lines without ids if the tracer ever looks otherwise.
+    tracer = getattr(system, "_tracer", None)
+    own = getattr(tracer, "display", None)
+    if tracer is None or current_trace_id is None or not callable(own):
+        return
+
+    def display() -> str:
+        try:
+            trace_id = current_trace_id()
+        except Exception:  # a record must never fail for want of its compile id
+            trace_id = None
+        return own() if trace_id is None else f"[{trace_id}]"
+
+    tracer.display = display  # an instance attribute; the formatters read it when init() makes them
+
+
+class Bridge:
+    """
+    Everything logdial replaces in torch's logging, and undoes if it must give it back.
+
+    Attributes:
+        view: the checked internals of torch._logging.
+        system: logdial's system for torch: root ``torch``, prefix ``TORCH``.
+        live: what ``torch._logging._internal.log_state`` is while logdial is in charge.
+        set_logs_function: what ``torch._logging.set_logs`` is.
+    """
+
+    def __init__(self, view: TorchLogging) -> None:
+        self.view = view
+        self.system = LogSystem("torch", root="torch", env_prefix="TORCH")
+        self._lock = threading.RLock()
+        self._patched: list[tuple[ModuleType, str, object]] = []
+        self._adopted: set[str] = set()
+        self._complaints: set[str] = set()
+        self.live = LiveLogState(self.system)
+        self.set_logs_function = TorchSetLogs(self)
+        internal = view.internal
+        self._torch_init_logs: Callable[[], None] = internal._init_logs
+        self._torch_get_artifact_logger: Callable[[str, str], logging.Logger] = internal.getArtifactLogger
+        self._torch_register_log: Callable[..., None] = internal.register_log
+        self._torch_register_artifact: Callable[..., None] = internal.register_artifact
+        _show_trace_ids(self.system, view.trace_id)  # before any formatter is made
+        # TORCH_TRACE is torch's: its writer keeps it (see the README). logdial's own
+        # writer for this system must not read the variable as well.
+        self.system.set_trace_dir(None)
+        self.sync_registry(strict=True)
+
+    # -- registrations ------------------------------------------------------------
+
+    def sync_registry(self, *, strict: bool = False) -> TorchRegistry:
+        """
+        Register with logdial what torch registers and logdial does not have yet.
+
+        Raises:
+            UnexpectedTorchError: for a registry logdial cannot read, or (``strict``) a name it
+                cannot take.
+        """
+        snapshot = read_registry(self.view.registry)
+        system = self.system
+        with self._lock:
+            current = system.registry
+            for alias, loggers in snapshot.components:
+                have = current.components.get(alias)
+                if have is None or not set(loggers).issubset(have.loggers):
+                    self._register(strict, alias, system.register_log, alias, loggers)
+            for spec in snapshot.artifacts:
+                if spec.name not in current.artifacts:
+                    self._register(strict, spec.name, self._register_artifact, spec)
+        return snapshot
+
+    def _register(self, strict: bool, name: str, register: Callable[..., None], *args: object) -> None:
+        try:
+            register(*args)
+        except RegistrationError as exc:
+            if strict:
+                raise UnexpectedTorchError(f"logdial cannot register torch's {name!r}: {exc}") from None
+            self._complain(f"torch registered {name!r}, which logdial cannot take: {exc}")
+
+    def _register_artifact(self, spec: ArtifactSpec) -> None:
+        register = self.system.register_artifact
+        visible, off = spec.visible, spec.off_by_default
+        try:
+            register(spec.name, spec.description, visible=visible, off_by_default=off, log_format=spec.log_format)
+        except FormatError:  # a format logdial refuses: the artifact's records get the usual lines
+            register(spec.name, spec.description, visible=visible, off_by_default=off)
+
+    def _sync_quietly(self) -> None:
+        try:
+            self.sync_registry()
+        except UnexpectedTorchError as exc:
+            self._complain(f"cannot read torch's registry any more: {exc}")
+
+    def _complain(self, message: str) -> None:
+        if message not in self._complaints:
+            self._complaints.add(message)
+            notice(message)
+
+    def register_log(self, setting_name: str, log_name: str | list[str]) -> None:
+        """
+        ``torch._logging._internal.register_log``: torch's, then logdial's.
+        """
+        self._torch_register_log(setting_name, log_name)
+        self._sync_quietly()
+
+    def register_artifact(
+        self,
+        setting_name: str,
+        description: str,
+        visible: bool = False,
+        off_by_default: bool = False,
+        log_format: str | None = None,
+    ) -> None:
+        """
+        ``torch._logging._internal.register_artifact``: torch's, then logdial's.
+        """
+        self._torch_register_artifact(setting_name, description, visible, off_by_default, log_format)
+        self._sync_quietly()
+
+    # -- artifact loggers ---------------------------------------------------------
+
+    def get_artifact_logger(self, module_qname: str, artifact_name: str) -> logging.Logger:
+        """
+        ``torch._logging.getArtifactLogger``: the logger ``<module>.__<artifact>``,
+        registered with torch (which checks the name and raises as it always has) and
+        with logdial (which sets its level, and tags its records ``[__artifact]``).
+        """
+        system = self.system
+        with self._lock:
+            if artifact_name not in system.registry.artifacts:
+                self._sync_quietly()
+            if artifact_name in system.registry.artifacts and isinstance(module_qname, str):
+                # First, so that a logger nobody made yet is one of logdial's fast ones; a
+                # module name logdial cannot take is left to torch, below.
+                with contextlib.suppress(RegistrationError):
+                    system.getArtifactLogger(module_qname, artifact_name)
+            logger = self._torch_get_artifact_logger(module_qname, artifact_name)
+            self._adopt(logger)
+        return logger
+
+    def _adopt(self, logger: logging.Logger) -> None:
+        # torch sets propagate=False on an off-by-default artifact's logger, so that its
+        # records skip torch's handlers; logdial keeps such a logger silent by its level
+        # instead, and its handler sits on "torch", which the records must reach.
+        logger.propagate = True
+        name = logger.name
+        if name in self._adopted:
+            return
+        module, sep, artifact = name.rpartition(".__")
+        artifact = getattr(logger, "artifact_name", artifact)
+        if not sep or not isinstance(artifact, str) or artifact not in self.system.registry.artifacts:
+            return
+        try:
+            self.system.getArtifactLogger(module, artifact)
+        except RegistrationError:
+            return
+        self._adopted.add(name)
+
+    def adopt_artifact_loggers(self) -> None:
+        """
+        Register with logdial the artifact loggers torch handed out before (or by ways
+        around ``getArtifactLogger``, such as a reference taken before ``install()``).
+        """
+        names = getattr(self.view.registry, "artifact_log_qnames", ())
+        existing = logging.Logger.manager.loggerDict
+        with self._lock:
+            for name in list(names):
+                logger = existing.get(name)
+                if isinstance(logger, logging.Logger):
+                    self._adopt(logger)
+
+    # -- settings -----------------------------------------------------------------
+
+    def set_logs(
+        self, settings: str | None, modules: Mapping[str, int | bool] | None, values: Mapping[str, int | bool | None]
+    ) -> None:
+        """
+        The body of ``torch._logging.set_logs`` under logdial (see ``TorchSetLogs``).
+        """
+        self._sync_quietly()
+        self.adopt_artifact_loggers()
+        registry = self.system.registry
+        keywords = dict(values)
+        module_levels: Mapping[str, int] | None = modules
+        if isinstance(modules, Mapping):
+            module_levels = {}
+            for key, value in modules.items():
+                if isinstance(key, str) and (key == "all" or key in registry.components or key in registry.artifacts):
+                    keywords[key] = value  # torch takes aliases and artifacts in modules= too
+                else:
+                    module_levels[key] = value
+        self.system.set_logs(settings, modules=module_levels, **keywords)
+
+    def init_logs(self, log_file_name: str | None = None) -> None:
+        """
+        ``torch._logging._init_logs``, which ``import torch`` calls last: torch's own (its
+        ``TORCH_TRACE`` handler, levels reset) without its parse of ``TORCH_LOGS`` and
+        without its handlers, then logdial's ``init()``.
+
+        Raises:
+            SystemExit: with status 0, after printing logdial's help for ``TORCH_LOGS=help``.
+            logdial.SettingsError: only in strict mode (``TORCH_LOGS_STRICT=1``), for an
+                invalid ``TORCH_LOGS``.
+        """
+        try:
+            with self._lock:
+                _assign(self.view.internal, "log_state", self.live)  # torch's tests put in a LogState of their own
+                self.sync_registry()
+                self._torch_init_logs()
+                self._strip_torch_handlers()
+                self.adopt_artifact_loggers()
+                if log_file_name is not None:
+                    self.system.set_output(file=log_file_name)
+        except Exception as exc:
+            self.give_back(f"could not take over torch's logging ({type(exc).__name__}: {exc})")
+            return
+        try:
+            self.system.init()
+        except (SettingsError, FormatError):
+            raise  # strict mode asked for it
+        except Exception as exc:
+            self.give_back(f"logdial's init() failed ({type(exc).__name__}: {exc})")
+            return
+        requested = self.live.take_requested()
+        if requested is not None:  # torch's own set_logs, called through an old reference
+            levels, artifacts = requested
+            self.system.set_logs(modules=levels, **dict.fromkeys(artifacts, True))
+
+    def _strip_torch_handlers(self) -> None:
+        # Only the handlers torch made (its WeakSet of them), and not the one on its trace
+        # logger: TORCH_TRACE stays torch's. The application's handlers are not touched.
+        tracked = self.view.handlers
+        trace_log = self.view.trace_log
+        manager = logging.Logger.manager
+        known = list(manager.loggerDict.values())
+        loggers = [logging.getLogger(), *(lg for lg in known if isinstance(lg, logging.Logger))]
+        for logger in loggers:
+            if logger is trace_log:
+                continue
+            for handler in list(logger.handlers):
+                if handler in tracked:
+                    logger.removeHandler(handler)
+                    handler.close()
+        # torch stops every registered logger's records at its own handler (propagate
+        # False); without that handler they must go on up to logdial's, on "torch".
+        for name in read_registry(self.view.registry).log_qnames:
+            if name != self.system.root:
+                logging.getLogger(name).propagate = True
+
+    # -- install and give back ----------------------------------------------------
+
+    def commit(self) -> None:
+        """
+        Replace torch's functions with logdial's; undone at once if anything fails.
+        """
+        package, internal = self.view.package, self.view.internal
+        patches: list[tuple[ModuleType, str, object]] = [
+            (package, "_init_logs", self.init_logs),
+            (internal, "_init_logs", self.init_logs),
+            (package, "set_logs", self.set_logs_function),
+            (internal, "set_logs", self.set_logs_function),
+            (package, "getArtifactLogger", self.get_artifact_logger),
+            (internal, "getArtifactLogger", self.get_artifact_logger),
+            (internal, "register_log", self.register_log),
+            (internal, "register_artifact", self.register_artifact),
+            (internal, "_update_log_state_from_env", _no_env_parse),
+            (internal, "LOG_OUT_ENV_VAR", _OUT_UNUSED),
+            (internal, "log_state", self.live),
+        ]
+        with self._lock:
+            try:
+                for module, name, value in patches:
+                    self._patched.append((module, name, getattr(module, name)))
+                    _assign(module, name, value)
+                self.adopt_artifact_loggers()
+            except Exception:
+                self.rollback()
+                raise
+
+    def rollback(self) -> None:
+        """
+        Put torch's functions back and remove logdial's handlers.
+        """
+        with self._lock:
+            for module, name, value in reversed(self._patched):
+                _assign(module, name, value)
+            self._patched.clear()
+            self.system.reset()
+
+    def give_back(self, why: str) -> None:
+        """
+        Hand torch's logging back to torch, say why, and let torch set it up again.
+        """
+        global _current  # noqa: PLW0603 (the one bridge of the process)
+        notice(f"{why}; torch's own logging is back in charge")
+        self.rollback()
+        if _current is self:
+            _current = None
+        self._torch_init_logs()
+
+
+_current: Bridge | None = None
+_declined: str | None = None
+_install_lock = threading.Lock()
+
+
+def current() -> Bridge | None:
+    """
+    The bridge in place, if logdial has taken over.
+    """
+    return _current
+
+
+def take_over(package: ModuleType, *, init_now: bool) -> bool:
+    """
+    Check torch's internals, build logdial's system and replace torch's functions; with
+    ``init_now`` (torch is imported already) also set up the handlers now, else torch's
+    own call of ``_init_logs`` at the end of ``import torch`` does. Never raises for
+    torch's sake: anything unexpected is said in one line and changes nothing.
+
+    Returns:
+        whether logdial is in charge.
+    """
+    global _current, _declined  # noqa: PLW0603 (the one bridge of the process)
+    with _install_lock:
+        if _current is not None:
+            return True
+        if _declined is not None:
+            return False
+        try:
+            bridge = Bridge(inspect_torch(package))
+            bridge.commit()
+        except Exception as exc:  # UnexpectedTorchError, or anything else a torch of another shape does
+            reason = str(exc) if isinstance(exc, UnexpectedTorchError) else f"{type(exc).__name__}: {exc}"
+            version = getattr(sys.modules.get("torch"), "__version__", "unknown")
+            _declined = reason
+            notice(
+                f"not installed, torch's own logging stays in charge: {reason} "
+                f"(tested with torch {', '.join(TESTED_TORCH_VERSIONS)}; this is torch {version})"
+            )
+            return False
+        _current = bridge
+    if init_now:
+        bridge.init_logs()
+    return _current is bridge
+
+
+def set_trace_dir(path: str | os.PathLike[str] | None) -> None:
+    """
+    Point torch's own trace handler at ``path`` (see ``logdial.pytorch.set_trace_dir``).
+    """
+    bridge = _current
+    if bridge is None:
+        raise RuntimeError("logdial.pytorch is not in charge of torch's logging: call install() and import torch first")
+    internal, trace_log = bridge.view.internal, bridge.view.trace_log
+    handler = getattr(internal, "LOG_TRACE_HANDLER", None)
+    close = getattr(handler, "_close_stream", None)
+    if not isinstance(handler, logging.StreamHandler) or not hasattr(handler, "root_dir") or not callable(close):
+        raise RuntimeError(
+            "torch's trace handler (torch._logging._internal.LOG_TRACE_HANDLER) is not the LazyTraceHandler "
+            f"logdial knows (tested with torch {', '.join(TESTED_TORCH_VERSIONS)})"
+        )
+    directory = None if path is None else os.fspath(path)
+    handler.acquire()
+    try:
+        if handler.stream is not None:
+            close()  # the next record opens a new file, in the new directory
+        handler.root_dir = directory
+    finally:
+        handler.release()
+    if directory is None:
+        trace_log.removeHandler(handler)  # torch's trace_structured then returns at once
+    elif handler not in trace_log.handlers:  # it removes itself when it had no directory
+        trace_log.addHandler(handler)

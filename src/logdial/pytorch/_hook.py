@@ -1,0 +1,96 @@
+"""A ``sys.meta_path`` finder that calls back once ``torch._logging`` has run, importing nothing itself."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+
+TYPE_CHECKING = False  # typing is not imported at run time: this runs in every interpreter of a venv
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+__all__ = ["TARGET", "TorchLoggingHook"]
+
+#: The module after whose execution the callback runs. By then torch's registrations
+#: (``torch._logging._registrations``) are complete, and ``torch/__init__.py`` has not yet
+#: called ``torch._logging._init_logs()``, where torch parses ``TORCH_LOGS``.
+TARGET = "torch._logging"
+
+
+class TorchLoggingHook:
+    """
+    Finds ``torch._logging`` with the other finders, and makes its loader call
+    ``callback(module)`` right after the module has executed; then leaves ``sys.meta_path``.
+
+    It changes nothing else about the import: the spec and the loader are the ones the
+    other finders return (so ``__loader__``, ``__spec__`` and source lookups are torch's),
+    only the loader's ``exec_module`` is wrapped, on that one loader object, once.
+    """
+
+    def __init__(self, callback: Callable[[ModuleType], None]) -> None:
+        self.callback = callback
+        self._searching = False
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        """
+        The spec of ``torch._logging`` as the other finders give it, its loader wrapped;
+        ``None`` for every other module (and for this one if it cannot be wrapped).
+        """
+        if fullname != TARGET or self._searching:
+            return None
+        self._searching = True  # the other finders may import; never recurse into ourselves
+        try:
+            spec: ModuleSpec | None = None
+            for finder in list(sys.meta_path):
+                find = getattr(finder, "find_spec", None)
+                if finder is self or find is None:
+                    continue
+                spec = find(fullname, path, target)
+                if spec is not None:
+                    break
+        finally:
+            self._searching = False
+        loader = None if spec is None else spec.loader
+        exec_module = getattr(loader, "exec_module", None)
+        if spec is None or loader is None or exec_module is None:
+            return None  # let the import system say what it says without us
+        hook = self
+
+        def exec_then_callback(module: ModuleType) -> None:
+            hook.remove()
+            try:
+                exec_module(module)
+            finally:
+                vars(loader).pop("exec_module", None)  # the loader is torch's again
+            try:
+                hook.callback(module)
+            except Exception as exc:  # whatever happens, `import torch` goes on
+                why = f"{type(exc).__name__}: {exc}"
+                with contextlib.suppress(Exception):
+                    print(f"logdial.pytorch: not installed ({why}); torch's own logging stays in charge",
+                          file=sys.stderr)  # fmt: skip
+
+        try:
+            loader.exec_module = exec_then_callback  # type: ignore[method-assign]  # on this loader object only
+        except (AttributeError, TypeError):  # a loader with __slots__: nothing to wrap
+            return None
+        return spec
+
+    def remove(self) -> None:
+        """
+        Leave ``sys.meta_path`` (it fires once).
+        """
+        with contextlib.suppress(ValueError):  # not there (any more)
+            sys.meta_path.remove(self)
+
+    def place(self) -> None:
+        """
+        Go first in ``sys.meta_path``, once.
+        """
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
