@@ -39,6 +39,7 @@ class TestConcurrentSettings:
                     with system.override("+io"):
                         system.register_log(f"late{i % 7}", [f"testsys.late{i % 7}"])
                     i += 1
+                    stop.wait(0.0005)  # let the writers run: without a pause the GIL starves them
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
