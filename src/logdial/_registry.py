@@ -155,6 +155,14 @@ class Registry(Frozen):
 
         return [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=3, cutoff=0.6)]
 
+    def did_you_mean(self, name: str) -> str:
+        """
+        ``did you mean 'a' or 'b'?`` for the names ``suggest`` finds, or ``""``: the
+        one wording every error that suggests a name uses.
+        """
+        matches = self.suggest(name)
+        return f"did you mean {' or '.join(map(repr, matches))}?" if matches else ""
+
     @property
     def logger_names(self) -> frozenset[str]:
         """

@@ -326,10 +326,8 @@ class _Builder:
         return None
 
     def hint(self, name: str) -> str:
-        matches = self.registry.suggest(name)
-        if not matches:
-            return ""
-        return "; did you mean " + " or ".join(repr(m) for m in matches) + "?"
+        did = self.registry.did_you_mean(name)
+        return f"; {did}" if did else ""
 
 
 def format_problems(problems: tuple[Problem, ...], where: str, hint: str) -> str:

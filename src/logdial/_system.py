@@ -266,8 +266,8 @@ class LogSystem:
         """
         check_logger_name(module_qname)
         if artifact not in self._registry.artifacts:
-            hint = self._registry.suggest(artifact)
-            did = f"; did you mean {' or '.join(map(repr, hint))}?" if hint else ""
+            did = self._registry.did_you_mean(artifact)
+            did = f"; {did}" if did else ""
             raise RegistrationError(
                 f"artifact {artifact!r} is not registered{did} Register it with register_artifact() first."
             )
@@ -417,8 +417,8 @@ class LogSystem:
             elif value is not None:
                 return Item("", key, "on" if value else "off", -1)
         else:
-            hint = registry.suggest(key)
-            did = f"did you mean {' or '.join(map(repr, hint))}? " if hint else ""
+            did = registry.did_you_mean(key)
+            did = f"{did} " if did else ""
             accepted = ", ".join(["all", *registry.components, *registry.artifacts, "modules"])
             problems.append(Problem(-1, f"{key}={value!r}", f"unknown keyword; {did}accepted: {accepted}"))
         return None
