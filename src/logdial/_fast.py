@@ -1,21 +1,30 @@
 """Fast paths for the loggers logdial hands out: a cheap ``enabled`` flag per level.
 
-``FastLogger`` is a ``logging.Logger`` whose level methods first test a plain instance
-attribute (``enabled`` for DEBUG, then one per level) and return at once when the level
-cannot pass, which costs little more than an empty method call. The flags are computed
-again whenever the stdlib invalidates its level caches (``Manager._clear_cache``, which
-every ``setLevel`` anywhere and ``logging.disable`` call), through the logger's cache
-object, so they are always right. An enabled plain call (no keyword arguments) finds its
-caller with one frame walk, then goes through the stdlib's ``makeRecord`` and ``handle``
-(so record factories, filters and handlers behave as for any logger); any keyword
-argument takes the stdlib's own ``_log``.
+``FastLogger`` is a ``logging.Logger`` whose level methods cost less than an empty method
+call while their level cannot pass. Each instance holds its level methods as "switches"
+(``functools.partial`` objects, written in C): while the level can pass, a switch calls
+the logger's real method; while it cannot, it calls a no-op written in C, so no Python
+frame is entered at all. A switch is the same object for the logger's whole life and
+changes only its target, so a method captured early (``debug = log.debug``) follows every
+later change of level. The switches and the ``enabled`` flags are computed again whenever
+the stdlib invalidates its level caches (``Manager._clear_cache``, which every
+``setLevel`` anywhere and ``logging.disable`` call), through the logger's cache object, so
+they are always right.
+
+An enabled plain call (no keyword arguments) finds its caller with one frame walk, then
+goes through the stdlib's ``makeRecord`` and ``handle`` (so record factories, filters and
+handlers behave as for any logger); any keyword argument takes the stdlib's own ``_log``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -53,8 +62,115 @@ def _emit(self: logging.Logger, level: int, msg: object, args: tuple[object, ...
         self._log(level, msg, args)
         return
     code = f.f_code
-    record = self.makeRecord(self.name, level, code.co_filename, f.f_lineno, msg, args, None, code.co_name, None, None)
-    self.handle(record)
+    if _plain_records and logging._logRecordFactory is _LogRecord and type(self).makeRecord is _MAKE_RECORD:  # type: ignore[attr-defined]
+        record = _record(self.name, level, code.co_filename, f.f_lineno, msg, args, code.co_name)
+    else:
+        record = self.makeRecord(self.name, level, code.co_filename, f.f_lineno, msg, args, None, code.co_name)
+    if self.filters or type(self).handle is not _HANDLE:
+        self.handle(record)
+    else:  # Logger.handle with no filter and the logger not disabled (tested by the caller)
+        self.callHandlers(record)
+
+
+# -- records --------------------------------------------------------------------------
+# ``LogRecord.__init__`` costs about a third of an enabled record, mostly in work that is
+# the same for every record of a call site (the file's base name and module) or that
+# looks up what it could read once. ``_record`` builds the same record (the same
+# attributes, in the same order, with the same values) for the common case: the default
+# record factory, no ``exc_info``/``extra``/``stack_info``. It is used only where
+# ``_check_records`` found it to match the stdlib's own constructor on this Python: on
+# another version (a new attribute, another clock) logdial uses ``makeRecord``.
+
+_LogRecord: Final = logging.LogRecord
+_MAKE_RECORD: Final = logging.Logger.makeRecord
+_HANDLE: Final = logging.Logger.handle
+_new_record: Final = _LogRecord.__new__
+_time = time.time
+_get_ident = threading.get_ident
+_current_thread = threading.current_thread
+_getpid = os.getpid
+_level_names: dict[int, str] = logging._levelToName
+#: The file's base name and module, by path name (bounded: code objects name few files).
+_sites: dict[str, tuple[str, str]] = {}
+_SITES_LIMIT: Final = 4096
+
+
+def _site(pathname: str) -> tuple[str, str]:
+    site = _sites.get(pathname)
+    if site is None:
+        filename = os.path.basename(pathname)
+        site = (filename, os.path.splitext(filename)[0])
+        if len(_sites) < _SITES_LIMIT:
+            _sites[pathname] = site
+    return site
+
+
+def _record(  # noqa: PLR0917 (makeRecord's arguments, positional as there)
+    name: str, level: int, pathname: str, lineno: int, msg: object, args: tuple[object, ...], func: str
+) -> logging.LogRecord:
+    ct = _time()
+    record = _new_record(_LogRecord)
+    record.name = name
+    record.msg = msg
+    if args and len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
+        record.args = args[0]
+    else:
+        record.args = args
+    levelname = _level_names.get(level)
+    record.levelname = f"Level {level}" if levelname is None else levelname
+    record.levelno = level
+    record.pathname = pathname
+    record.filename, record.module = _sites.get(pathname) or _site(pathname)
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    record.lineno = lineno
+    record.funcName = func
+    record.created = ct
+    record.msecs = int((ct - int(ct)) * 1000) + 0.0
+    record.relativeCreated = (ct - logging._startTime) * 1000  # type: ignore[attr-defined]
+    if logging.logThreads:
+        record.thread = _get_ident()
+        record.threadName = _current_thread().name
+    else:
+        record.thread = record.threadName = None
+    if not logging.logMultiprocessing:
+        record.processName = None
+    else:
+        record.processName = "MainProcess"
+        mp = sys.modules.get("multiprocessing")
+        if mp is not None:
+            try:
+                record.processName = mp.current_process().name
+            except Exception:  # as the stdlib: multiprocessing may be half imported
+                record.processName = "MainProcess"
+    record.process = _getpid() if logging.logProcesses else None
+    return record
+
+
+def _check_records() -> bool:
+    """
+    Whether ``_record`` builds what ``LogRecord`` builds on this Python: the same
+    attributes in the same order, equal but for the three times (taken a moment apart).
+    """
+    if not isinstance(getattr(logging, "_startTime", None), float):
+        return False  # Python 3.13 counts in nanoseconds: the stdlib's constructor it is
+    try:
+        cases = [("x %s", (1,)), ("%(a)s", ({"a": 1},)), ("m", ())]
+        for msg, args in cases:
+            ours = _record("n.m", 25, __file__, 7, msg, args, "f").__dict__
+            theirs = _LogRecord("n.m", 25, __file__, 7, msg, args, None, "f", None).__dict__
+            if list(ours) != list(theirs):
+                return False
+            times = {"created", "msecs", "relativeCreated"}
+            if any(ours[k] != theirs[k] for k in theirs if k not in times):
+                return False
+    except Exception:
+        return False
+    return True
+
+
+_plain_records = _check_records()
 
 
 def _debug(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
@@ -85,6 +201,39 @@ def _critical(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> No
 for _function in (_emit, _debug, _info, _warning, _error, _critical):
     _function.__code__ = _function.__code__.replace(co_filename=_SRCFILE)
 del _function
+
+
+#: A switch's target while its level cannot pass: ``object.__init__`` bound to None, a
+#: method written in C that takes any arguments (NoneType has its own ``__new__``, so
+#: ``__init__`` ignores them) and returns None: cheaper than any function in Python.
+_OFF: Final[Callable[..., None]] = None.__init__  # type: ignore[misc]
+
+
+class _Switch(functools.partial[None]):
+    """
+    One level method of one ``FastLogger``: calls ``on`` (the logger's real method, kept
+    alive here for the switch's whole life) while the level can pass, ``_OFF`` otherwise.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, func: object, /) -> None:
+        super().__init__()
+        self.on = func
+
+    def turn(self, on: bool) -> None:
+        """
+        Point the switch at the real method (``on``) or at the no-op. The C ``partial``
+        replaces its target in one step, with the GIL held: a call on another thread sees
+        the old target or the new one.
+        """
+        # partial's pickle protocol: (func, args, keywords, instance dict).
+        self.__setstate__((self.on if on else _OFF, (), None, self.__dict__))  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        on: Any = self.on
+        state = "on" if self.func is on else "off"
+        return f"<level method {on.__name__.lstrip('_')} of {on.__self__!r} ({state})>"
 
 
 class _Cache(dict[int, bool]):
@@ -126,10 +275,24 @@ class FastLogger(logging.Logger):
         self.floor_of: FloorOf = _no_floor
         self.enabled = self._on_info = self._on_warning = self._on_error = self._on_critical = True
         self._cache: dict[int, bool] = _Cache(self)
+        # A subclass that defines a level method of its own keeps it: only the methods
+        # written here are switched.
+        cls = type(self)
+        switches: list[tuple[str, _Switch]] = []
+        for attribute in ("debug", "info", "warning", "error", "critical"):
+            method = getattr(self, attribute)
+            if getattr(cls, attribute) is _METHODS[attribute]:
+                method = _Switch(method)
+                switches.append((attribute, method))
+            setattr(self, attribute, method)
+        setattr(self, "fatal", self.critical)  # noqa: B010 (mypy: a method of the class)
+        self._switches = tuple(switches)
+        self._switched = (True, True, True, True, True)
 
     def refresh(self) -> None:
         """
-        Recompute the flags from the effective level, ``logging.disable`` and the floor.
+        Recompute the flags and the switches from the effective level, ``logging.disable``
+        and the floor.
         """
         threshold = max(self.getEffectiveLevel(), self.manager.disable + 1, self.floor_of(self.name))
         self.enabled = threshold <= logging.DEBUG
@@ -137,6 +300,15 @@ class FastLogger(logging.Logger):
         self._on_warning = threshold <= logging.WARNING
         self._on_error = threshold <= logging.ERROR
         self._on_critical = threshold <= logging.CRITICAL
+        flags = (self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical)
+        if flags != self._switched:
+            self._switched = flags
+            for attribute, switch in self._switches:
+                switch.turn(flags[_INDEX[attribute]])
+
+
+_METHODS: Final = {"debug": _debug, "info": _info, "warning": _warning, "error": _error, "critical": _critical}
+_INDEX: Final = {name: index for index, name in enumerate(_METHODS)}
 
 
 def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
@@ -151,6 +323,7 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
     # sees the logger class changed, while this one does.
     with logging._lock:  # type: ignore[attr-defined]
         existing = manager.loggerDict.get(name)
+        created = not isinstance(existing, logging.Logger)
         if isinstance(existing, logging.Logger):
             logger = existing
         else:
@@ -160,7 +333,7 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
                 logger = manager.getLogger(name)
             finally:
                 manager.loggerClass = saved
-    if isinstance(logger, FastLogger) and logger.floor_of is not floor_of:
+    if isinstance(logger, FastLogger) and (created or logger.floor_of is not floor_of):
         logger.floor_of = floor_of
         logger.refresh()
     return logger

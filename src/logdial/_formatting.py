@@ -58,8 +58,9 @@ _COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[3
 _RESET: Final = "\x1b[0m"
 
 # A field ``%(key)`` (any key, so that ``%(msg.__class__)s`` is reported by name) or an
-# escaped ``%%``, which is literal text and no field.
-_TOKEN: Final = re.compile(r"%%|%\((?P<key>[^)]*)\)")
+# escaped ``%%``, which is literal text and no field. The patterns of this module are
+# kept as text and compiled by ``re``'s cache on first use, not at import.
+_TOKEN: Final = r"%%|%\((?P<key>[^)]*)\)"
 #: Fields logdial adds to the record's own attributes.
 EXTRA_FIELDS: Final = frozenset({"message", "asctime", "artifact", "relpath", "glog_level", "trace_id", "rank"})
 #: Fields a custom format may use: the attributes of a LogRecord on this Python (so
@@ -70,10 +71,9 @@ FIELDS: Final = frozenset(logging.LogRecord("", logging.INFO, "", 0, "", None, N
 #: (``%(message)999999999s``) would make every record that large.
 MAX_FORMAT_WIDTH: Final = 1024
 # One conversion of a %-style format, as the % operator reads it.
-_SPEC: Final = re.compile(
-    r"%(?:\((?P<key>[^)]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?"
-    r"(?P<length>[hlL])?(?P<type>.?)",
-    re.DOTALL,
+_SPEC: Final = (
+    r"(?s)%(?:\((?P<key>[^)]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d*))?"
+    r"(?P<length>[hlL])?(?P<type>.?)"
 )
 
 
@@ -162,14 +162,14 @@ def _message_lines(record: logging.LogRecord, formatter: logging.Formatter) -> l
         text = f"{text}\n{record.exc_text}"
     if record.stack_info:
         text = f"{text}\n{formatter.formatStack(record.stack_info)}"
-    return _LINE_BREAK.split(text)
+    return re.split(_LINE_BREAK, text)
 
 
 # Every line boundary str.splitlines() knows ("\r\n" as one): a reader that splits on any
 # of them (Python's universal newlines turn a lone "\r" into "\n") must still find the
 # prefix at the start of every line. Unlike splitlines(), a trailing break keeps its empty
 # last line, as torch does.
-_LINE_BREAK: Final = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE_BREAK: Final = "\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]"
 _LETTERS: Final = {level: glog_letter(level) for level in (10, 20, 30, 40, 50)}
 
 
@@ -246,7 +246,7 @@ class GlogFormatter(logging.Formatter):
                 return prefix + text
             lines = text.split("\n")
             if not all(map(str.isprintable, lines)):  # other breaks (or controls): the full split
-                lines = _LINE_BREAK.split(text)
+                lines = re.split(_LINE_BREAK, text)
         return prefix + ("\n" + prefix).join(lines)
 
     def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802 (stdlib name)
@@ -287,7 +287,7 @@ class PercentFormatter(logging.Formatter):
         # The record's own text fields the format shows beside the message: a line break
         # (or another control character) in one of them, say a thread's name, is escaped,
         # so that every line of the output starts with the format's prefix.
-        self._text_fields = tuple(sorted({m["key"] for m in _TOKEN.finditer(fmt) if m["key"]} - EXTRA_FIELDS))
+        self._text_fields = tuple(sorted({m["key"] for m in re.finditer(_TOKEN, fmt) if m["key"]} - EXTRA_FIELDS))
 
     def format(self, record: logging.LogRecord) -> str:
         """
@@ -323,12 +323,12 @@ def check_format(fmt: str) -> None:
     """
     if not isinstance(fmt, str) or not fmt:
         raise FormatError(f"a log format must be a non-empty string, not {fmt!r}")
-    fields = [m["key"] for m in _TOKEN.finditer(fmt) if m["key"] is not None]
+    fields = [m["key"] for m in re.finditer(_TOKEN, fmt) if m["key"] is not None]
     if not fields:
         raise FormatError(
             f"log format {fmt!r} has no field; write fields as %(name)s, e.g. '%(levelname)s: %(message)s'"
         )
-    for spec in _SPEC.finditer(fmt):
+    for spec in re.finditer(_SPEC, fmt):
         if spec["type"] == "%" and not spec.group(0)[1:-1]:
             continue  # "%%", a literal percent sign
         if spec["type"] == "c":

@@ -262,14 +262,17 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
                 return
             if self._torn:
                 data, self._torn = b"\n" + data, False
-            view = memoryview(data)
+            view = None
             try:
-                while view:  # one write, unless the kernel takes only part of it
-                    view = view[os.write(fd, view) :]
+                written = os.write(fd, data)
+                if written < len(data):  # the kernel took only part of it: the rest
+                    view = memoryview(data)[written:]
+                    while view:
+                        view = view[os.write(fd, view) :]
             except BaseException:
                 # On a regular file a write is whole or not at all; on a pipe an
                 # interrupted one may have written part of the record.
-                if not self._regular or len(view) < len(data):
+                if not self._regular or view is not None:
                     self._torn = True
                 raise
         except RecursionError:

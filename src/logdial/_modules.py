@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +20,8 @@ def module_exists(name: str) -> bool:
     >>> module_exists("logging.handlers"), module_exists("logging.nope")
     (True, False)
     """
+    import importlib.machinery  # here, not at import: it costs import time
+
     parts = name.split(".")
     path: Sequence[str] | None = None
     for depth in range(1, len(parts) + 1):

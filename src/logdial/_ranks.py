@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
-
-TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
-if TYPE_CHECKING:
-    from typing import Final
 
 __all__ = ["RANK_VARIABLES", "RankWatch", "detect_rank"]
 
@@ -35,12 +29,9 @@ def detect_rank(
     """
     if provider is not None:
         return provider()
-    dist = sys.modules.get("torch.distributed")
-    if dist is not None:
-        # A half-initialised torch must not break logging: any error means "no rank here".
-        with contextlib.suppress(Exception):
-            if dist.is_available() and dist.is_initialized():
-                return int(dist.get_rank())
+    rank = _torch_rank()
+    if rank is not None:
+        return rank
     env = os.environ if environ is None else environ
     for name in RANK_VARIABLES:
         value = env.get(name, "").strip()
@@ -49,9 +40,20 @@ def detect_rank(
     return None
 
 
-# Looking again while the rank is unknown: torch.distributed only (the launchers'
-# variables were read at init() and do not change), so no variable is read per record.
-_NO_VARIABLES: Final[Mapping[str, str]] = MappingProxyType({})
+def _torch_rank() -> int | None:
+    # torch.distributed's rank, if the program imported it and initialised the default
+    # group. Called before every record while no rank is known, so it is kept cheap (two
+    # calls into torch, each a few attribute reads). A half-initialised torch must not
+    # break logging: any error means "no rank here".
+    dist = sys.modules.get("torch.distributed")
+    if dist is None:
+        return None
+    try:
+        if dist.is_available() and dist.is_initialized():
+            return int(dist.get_rank())
+    except Exception:
+        return None
+    return None
 
 
 def _valid(rank: object) -> int | None:
@@ -104,10 +106,11 @@ class RankWatch:
         try:
             if not self._detected:
                 return self.detect()
+            # Looking again: the provider, or torch.distributed only (the launchers'
+            # variables were read at detection and do not change).
             provider = self.provider
-            if provider is None and "torch.distributed" not in sys.modules:
-                return None
-            return self._keep(detect_rank(provider, _NO_VARIABLES))
+            rank = _torch_rank() if provider is None else provider()
+            return None if rank is None else self._keep(rank)
         except Exception:  # a failing provider, a half-initialised torch: no rank, for now
             return None
 

@@ -20,7 +20,6 @@ from ._fast import fast_logger
 from ._formatting import is_json, make_formatter
 from ._grammar import Item, ParseResult, Problem, RankSet, parse_items, parse_ranks
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
-from ._help import help_message
 from ._levels import OFF
 from ._modules import module_exists
 from ._ranks import RankWatch
@@ -1011,6 +1010,8 @@ class LogSystem:
         The help text: ``all``, every component, the artifacts (every one when
         ``verbose``), with examples in the system's own variable names.
         """
+        from ._help import help_message  # help is rare: imported here, not at import
+
         return help_message(self.name, self.root, self.var, self._registry, verbose=verbose)
 
     def __repr__(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sys
 import threading
@@ -60,7 +59,7 @@ def normalise_payload(text: str) -> str:
 def _finite(value: object) -> object:
     # ``value`` with every NaN and infinity (keys too) replaced by its repr.
     if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
+        return value if value - value == 0.0 else repr(value)  # math.isfinite, without importing math
     if isinstance(value, dict):
         return {_finite(k): _finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -28,7 +28,7 @@ OVERHEAD_LIMIT: Final = 4096
 #: notices stop at 100 too.
 COMPLAINT_LIMIT: Final = 100
 
-_ARTIFACT_NAME: Final = re.compile(r"[A-Za-z0-9_.-]+")
+_ARTIFACT_NAME: Final = r"[A-Za-z0-9_.-]+"  # compiled by re's cache on first use
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -108,7 +108,7 @@ class Tracer:
         """
         An ``artifact`` record: ``{"artifact": {"name", "encoding"}}`` and its payload.
         """
-        if not isinstance(name, str) or _ARTIFACT_NAME.fullmatch(name) is None:
+        if not isinstance(name, str) or re.fullmatch(_ARTIFACT_NAME, name) is None:
             raise ValueError(f"trace artifact name {name!r} is not valid: use letters, digits, '_', '.' and '-'")
         if encoding not in ("string", "json"):
             raise ValueError(f"trace artifact encoding must be 'string' or 'json', not {encoding!r}")

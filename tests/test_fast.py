@@ -1,0 +1,394 @@
+"""Tests for ``FastLogger``: level methods that cost nothing while off and stay right."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from logdial._fast import FastLogger, fast_logger
+
+LEVELS = ("debug", "info", "warning", "error", "critical", "fatal")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        #: Each record's attributes as they arrived here (later handlers may add some).
+        self.arrived: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.arrived.append(dict(record.__dict__))
+
+
+@pytest.fixture
+def collect() -> Iterator[_Collect]:
+    """
+    A handler on a fresh top-level logger ``fasttest``, which does not propagate.
+    """
+    top = logging.getLogger("fasttest")
+    handler = _Collect()
+    top.addHandler(handler)
+    top.propagate = False
+    top.setLevel(logging.WARNING)
+    yield handler
+    top.removeHandler(handler)
+    top.propagate = True
+    top.setLevel(logging.NOTSET)
+    for name in [n for n in logging.Logger.manager.loggerDict if n.startswith("fasttest.")]:
+        logger = logging.Logger.manager.loggerDict[name]
+        if isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)
+            logger.disabled = False
+
+
+def _messages(handler: _Collect) -> list[str]:
+    out = [r.getMessage() for r in handler.records]
+    handler.records.clear()
+    return out
+
+
+def test_new_logger_is_fast_and_follows_its_parent(collect: _Collect) -> None:
+    """
+    A logger made by ``fast_logger`` starts with its parent's effective level.
+    """
+    log = fast_logger("fasttest.new")
+    assert isinstance(log, FastLogger)
+    assert log.enabled is False
+    log.debug("hidden")
+    log.info("hidden")
+    log.warning("shown")
+    assert ["shown"] == _messages(collect)
+
+
+def test_existing_plain_logger_is_returned_as_it_is() -> None:
+    """
+    A logger somebody already made keeps its identity (and its class).
+    """
+    plain = logging.getLogger("fasttest.plain")
+    assert fast_logger("fasttest.plain") is plain
+    assert type(plain) is logging.Logger
+
+
+@pytest.mark.parametrize("method", LEVELS)
+def test_each_level_method_switches(collect: _Collect, method: str) -> None:
+    """
+    Every level method is off below the effective level and on at it.
+    """
+    log = fast_logger(f"fasttest.each.{method}")
+    level = logging.getLevelName("CRITICAL" if method == "fatal" else method.upper())
+    log.setLevel(level + 1)
+    getattr(log, method)("off")
+    log.setLevel(level)
+    getattr(log, method)("on %s", method)
+    assert [(f"on {method}", level)] == [(r.getMessage(), r.levelno) for r in collect.records]
+
+
+def test_captured_method_follows_later_changes(collect: _Collect) -> None:
+    """
+    ``debug = log.debug`` taken while DEBUG is off logs once DEBUG is on, and stops again
+    when it goes off: the captured object is the same switch.
+    """
+    log = fast_logger("fasttest.captured")
+    debug = log.debug
+    debug("before")
+    logging.getLogger("fasttest").setLevel(logging.DEBUG)  # a parent's level, set directly
+    debug("while on")
+    logging.getLogger("fasttest").setLevel(logging.INFO)
+    debug("after")
+    assert ["while on"] == _messages(collect)
+    assert debug is log.debug
+
+
+def test_logging_disable_turns_everything_off(collect: _Collect) -> None:
+    """
+    ``logging.disable`` reaches the switches and the flags; lifting it brings them back.
+    """
+    log = fast_logger("fasttest.disable")
+    log.setLevel(logging.DEBUG)
+    logging.disable(logging.CRITICAL)
+    try:
+        assert log.enabled is False
+        log.critical("hidden")
+    finally:
+        logging.disable(logging.NOTSET)
+    assert log.enabled is True
+    log.debug("back")
+    assert ["back"] == _messages(collect)
+
+
+def test_disabled_attribute_is_honoured(collect: _Collect) -> None:
+    """
+    ``logger.disabled = True`` (what ``logging.config`` sets, with no cache change) drops
+    records even while the level passes.
+    """
+    log = fast_logger("fasttest.disabled")
+    log.setLevel(logging.DEBUG)
+    log.disabled = True
+    for method in LEVELS:
+        getattr(log, method)("dropped")
+    assert [] == _messages(collect)
+
+
+def test_off_method_evaluates_nothing(collect: _Collect) -> None:
+    """
+    A call while off returns None and never turns its arguments into text.
+    """
+
+    class Loud:
+        def __str__(self) -> str:
+            raise AssertionError("formatted while off")
+
+    log = fast_logger("fasttest.nothing")
+    assert log.debug("x %s", Loud(), exc_info=True, extra={"a": 1}, stacklevel=3) is None
+    assert [] == collect.records
+
+
+def _caller_line() -> int:
+    return sys._getframe(1).f_lineno + 1
+
+
+@pytest.mark.parametrize("method", [*LEVELS, "exception", "log"])
+def test_records_name_the_caller(collect: _Collect, method: str) -> None:
+    """
+    The record's file, line and function are the call site's, for every way in.
+    """
+    log = fast_logger("fasttest.caller")
+    log.setLevel(logging.DEBUG)
+    if method == "log":
+        line = _caller_line()
+        log.log(logging.INFO, "here")
+    elif method == "exception":
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            line = _caller_line()
+            log.exception("here")
+    else:
+        line = _caller_line()
+        getattr(log, method)("here")
+    (record,) = collect.records
+    assert (__file__, line, "test_records_name_the_caller") == (record.pathname, record.lineno, record.funcName)
+
+
+def test_stacklevel_counts_from_the_caller(collect: _Collect) -> None:
+    """
+    ``stacklevel=2`` names the caller's caller, as the stdlib does.
+    """
+    log = fast_logger("fasttest.stacklevel")
+    log.setLevel(logging.DEBUG)
+
+    def helper() -> None:
+        log.info("from helper", stacklevel=2)
+
+    line = _caller_line()
+    helper()
+    (record,) = collect.records
+    assert (line, "test_stacklevel_counts_from_the_caller") == (record.lineno, record.funcName)
+
+
+def test_mock_patch_survives_a_level_change(collect: _Collect) -> None:
+    """
+    ``mock.patch.object(log, "warning")`` replaces the method until the patch ends, even
+    when the level changes meanwhile; afterwards the switch is back and still switching.
+    """
+    log = fast_logger("fasttest.mocked")
+    with mock.patch.object(log, "warning") as patched:
+        log.setLevel(logging.ERROR)
+        log.warning("to the mock")
+        log.setLevel(logging.DEBUG)
+        log.warning("to the mock again")
+    assert 2 == patched.call_count
+    assert [] == _messages(collect)
+    log.warning("real")
+    log.setLevel(logging.ERROR)
+    log.warning("off")
+    assert ["real"] == _messages(collect)
+
+
+def test_subclass_keeps_its_own_methods(collect: _Collect) -> None:
+    """
+    A subclass that defines a level method keeps it; the others are still switched.
+    """
+
+    class Shouting(FastLogger):
+        def info(self, msg: object, *args: object, **kwargs: object) -> None:
+            super().info(f"{msg}!", *args, **kwargs)  # type: ignore[arg-type]
+
+    manager = logging.Logger.manager
+    saved = manager.loggerClass
+    manager.loggerClass = Shouting
+    try:
+        log = logging.getLogger("fasttest.shouting")
+    finally:
+        manager.loggerClass = saved
+    assert isinstance(log, Shouting)
+    log.setLevel(logging.INFO)
+    log.info("hello")
+    log.debug("hidden")
+    assert ["hello!"] == _messages(collect)
+    assert "off" in repr(log.debug)
+
+
+def test_filters_and_record_factory_apply(collect: _Collect) -> None:
+    """
+    The fast path goes through ``makeRecord`` and ``handle``: the record factory and the
+    logger's filters see every record.
+    """
+    log = fast_logger("fasttest.filtered")
+    log.setLevel(logging.DEBUG)
+    log.addFilter(lambda r: "drop" not in r.getMessage())
+    saved = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = saved(*args, **kwargs)  # type: ignore[arg-type]
+        record.tagged = True
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        log.debug("keep")
+        log.debug("drop this")
+    finally:
+        logging.setLogRecordFactory(saved)
+    assert [("keep", True)] == [(r.getMessage(), getattr(r, "tagged", False)) for r in collect.records]
+
+
+def test_repr_says_which_way_a_method_points() -> None:
+    """
+    A level method names itself, its logger and whether it is on.
+    """
+    log = fast_logger("fasttest.repr")
+    log.setLevel(logging.INFO)
+    assert f"<level method debug of {log!r} (off)>" == repr(log.debug)
+    assert f"<level method info of {log!r} (on)>" == repr(log.info)
+    log.setLevel(logging.NOTSET)
+
+
+# -- the records the fast path builds -------------------------------------------------------
+
+_TIMES = ("created", "msecs", "relativeCreated")
+
+
+def _reference(log: logging.Logger, level: int, msg: str, args: tuple[object, ...], line: int) -> dict[str, object]:
+    # What the stdlib's own constructor makes for the same call.
+    record = logging.LogRecord(log.name, level, __file__, line, msg, args, None, "_call", None)
+    return {k: v for k, v in record.__dict__.items() if k not in _TIMES}
+
+
+def _call(log: logging.Logger, level: int, msg: str, *args: object) -> int:
+    method = {10: log.debug, 20: log.info, 30: log.warning, 40: log.error, 50: log.critical}.get(level)
+    if method is None:
+        line = _caller_line()
+        log.log(level, msg, *args)
+    else:
+        line = _caller_line()
+        method(msg, *args)
+    return line
+
+
+def test_fast_records_are_checked_on_this_python() -> None:
+    """
+    On this Python the fast construction matches the stdlib's (else logdial would use
+    ``makeRecord``, and the comparisons below would test nothing of it).
+    """
+    from logdial import _fast
+
+    assert _fast._check_records() is True
+    assert _fast._plain_records is True
+
+
+@pytest.mark.parametrize(
+    ("msg", "args"),
+    [("x %s", (1,)), ("%(a)s and %(b)s", ({"a": 1, "b": 2},)), ("no args", ()), ("empty map %s", ({},))],
+    ids=["positional", "mapping", "none", "empty-mapping"],
+)
+def test_record_equals_the_stdlibs(collect: _Collect, msg: str, args: tuple[object, ...]) -> None:
+    """
+    A record made on the fast path has the stdlib's attributes, in its order, with its
+    values (the times aside, which are checked against the clock).
+    """
+    log = fast_logger("fasttest.records")
+    log.setLevel(logging.DEBUG)
+    before = time.time()
+    line = _call(log, logging.INFO, msg, *args)
+    after = time.time()
+    (record,) = collect.records
+    (arrived,) = collect.arrived
+    assert type(record) is logging.LogRecord
+    expected = _reference(log, logging.INFO, msg, args, line)
+    assert expected == {k: v for k, v in arrived.items() if k not in _TIMES}
+    assert list(logging.LogRecord("n", 20, "p", 1, "m", (), None).__dict__) == list(arrived)
+    assert before <= record.created <= after
+    assert record.msecs == int((record.created - int(record.created)) * 1000)
+    assert record.relativeCreated == pytest.approx((record.created - logging._startTime) * 1000)  # type: ignore[attr-defined]
+    assert record.getMessage() == (msg % args[0] if args and isinstance(args[0], dict) and args[0] else msg % args)
+
+
+def test_record_levels_threads_and_switches(collect: _Collect, monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    A level of the program's own (``addLevelName``), the thread's current name, and the
+    stdlib's ``logThreads``/``logProcesses``/``logMultiprocessing`` switches are all
+    honoured as the stdlib honours them.
+    """
+    import threading
+
+    log = fast_logger("fasttest.switches")
+    log.setLevel(1)
+    monkeypatch.setitem(logging._levelToName, 25, "NOTICE")  # type: ignore[attr-defined] (addLevelName, undone after)
+    seen: list[dict[str, object]] = []
+
+    def worker() -> None:
+        threading.current_thread().name = "renamed"
+        line = _call(log, 25, "notice")
+        seen.append(_reference(log, 25, "notice", (), line))
+
+    thread = threading.Thread(target=worker, name="first")
+    thread.start()
+    thread.join()
+    line = _call(log, 7, "numbered level")
+    seen.append(_reference(log, 7, "numbered level", (), line))
+    monkeypatch.setattr(logging, "logThreads", False)
+    monkeypatch.setattr(logging, "logProcesses", False)
+    monkeypatch.setattr(logging, "logMultiprocessing", False)
+    line = _call(log, logging.WARNING, "bare")
+    seen.append(_reference(log, logging.WARNING, "bare", (), line))
+    got = [{k: v for k, v in r.items() if k not in _TIMES} for r in collect.arrived]
+    assert seen == got
+    assert ("renamed", "Level 7") == (got[0]["threadName"], got[1]["levelname"])
+    assert (None, None, None) == (got[2]["thread"], got[2]["process"], got[2]["processName"])
+
+
+def test_subclass_record_and_handle_overrides_are_used(collect: _Collect) -> None:
+    """
+    A logger class that overrides ``makeRecord`` or ``handle`` gets its own methods called.
+    """
+
+    class Custom(FastLogger):
+        def makeRecord(self, *args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: N802
+            record = super().makeRecord(*args, **kwargs)
+            record.custom = "made"
+            return record
+
+        def handle(self, record: logging.LogRecord) -> None:
+            record.handled = True
+            super().handle(record)
+
+    manager = logging.Logger.manager
+    saved = manager.loggerClass
+    manager.loggerClass = Custom
+    try:
+        log = logging.getLogger("fasttest.custom")
+    finally:
+        manager.loggerClass = saved
+    log.setLevel(logging.DEBUG)
+    log.debug("custom")
+    (record,) = collect.records
+    assert ("made", True) == (getattr(record, "custom", None), getattr(record, "handled", None))
