@@ -302,6 +302,7 @@ def test_fast_records_are_checked_on_this_python() -> None:
     from logdial import _fast
 
     assert _fast._check_records() is True
+    fast_logger("fasttest.checked")
     assert _fast._plain_records is True
 
 

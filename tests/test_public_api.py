@@ -85,26 +85,63 @@ class TestImport:
         modules = [
             "logdial",
             "logdial._apply",
-            "logdial._context",
             "logdial._env",
             "logdial._errors",
             "logdial._fast",
             "logdial._formatting",
             "logdial._frozen",
-            "logdial._grammar",
             "logdial._handlers",
-            "logdial._help",
             "logdial._lazy",
             "logdial._levels",
-            "logdial._modules",
             "logdial._ranks",
             "logdial._registry",
             "logdial._settings",
             "logdial._system",
-            "logdial._trace",
-            "logdial._tracing",
         ]
         assert f"[]\n[]\n{modules}\n" == out
+
+    def test_what_a_quiet_program_imports(self) -> None:
+        """
+        A program that registers, calls ``init()`` with no settings and logs imports no
+        grammar, no tracing and nothing else it does not use; giving settings, opening a
+        trace context and tracing import them then.
+        """
+        code = (
+            "import sys, logging, logdial\n"
+            "def new(): return sorted(m for m in sys.modules if m.startswith('logdial.'))\n"
+            "logs = logdial.LogSystem('quietprog')\n"
+            "logs.register_log('core', ['quietprog.core'])\n"
+            "logs.register_artifact('graph', 'the graph')\n"
+            "logs.set_output(console='none')\n"
+            "logs.init({})\n"
+            "logs.getArtifactLogger('quietprog.core.m', 'graph').debug('off')\n"
+            "logging.getLogger('quietprog.core').warning('on')\n"
+            "logs.trace_structured('quiet_event', dict)\n"
+            "quiet = new()\n"
+            "print(quiet)\n"
+            "logs.set_logs('+core')\n"
+            "with logs.trace_context(frame_id=0, frame_compile_id=0):\n"
+            "    pass\n"
+            "print(sorted(set(new()) - set(quiet)))\n"
+        )
+        quiet = [
+            "logdial._apply",
+            "logdial._env",
+            "logdial._errors",
+            "logdial._fast",
+            "logdial._formatting",
+            "logdial._frozen",
+            "logdial._handlers",
+            "logdial._lazy",
+            "logdial._levels",
+            "logdial._ranks",
+            "logdial._registry",
+            "logdial._settings",
+            "logdial._system",
+        ]
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        used = ["logdial._context", "logdial._grammar", "logdial._trace", "logdial._tracing"]
+        assert f"{quiet}\n{used}\n" == result.stdout
 
     def test_installed_package_is_tested(self) -> None:
         """

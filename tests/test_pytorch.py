@@ -1027,7 +1027,7 @@ class TestBridgeUnits:
 
         logs = LogSystem("ids_test")
         _show_trace_ids(logs, current)
-        display = logs._tracer.display
+        display = logs._trace_display
         with logs.trace_context(label="own"):
             assert "[own]" == display()
         ids[0] = "0/1"

@@ -170,7 +170,9 @@ def _check_records() -> bool:
     return True
 
 
-_plain_records = _check_records()
+#: Whether ``_record`` may be used: checked when the first FastLogger is made (not at
+#: import); until then (None) records take ``makeRecord``.
+_plain_records: bool | None = None
 
 
 def _debug(self: FastLogger, msg: object, *args: object, **kwargs: Any) -> None:
@@ -318,6 +320,9 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
     A logger that already exists is returned as it is (a plain ``Logger`` keeps working,
     without the fast path): its identity is already known to its users.
     """
+    global _plain_records  # noqa: PLW0603 (checked once, on first use)
+    if _plain_records is None:
+        _plain_records = _check_records()
     manager = logging.Logger.manager
     # getLogger takes the same (reentrant) lock: no other thread creates a logger, or
     # sees the logger class changed, while this one does.

@@ -386,7 +386,7 @@ def make_formatter(
     context_of: ContextOf = _no_context,
     ranks: RankView = _NO_RANK,
     registry_of: Callable[[], Registry] | None = None,
-    trace_context: Callable[[], TraceContext] | None = None,
+    trace_context: Callable[[], TraceContext | None] | None = None,
 ) -> logging.Formatter:
     """
     The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for

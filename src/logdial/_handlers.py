@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import stat
@@ -168,6 +167,8 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         After an ``OSError`` stop writing to the stream; a broken pipe (the reader went
         away, as ``| head`` does) is no error to report. Other failures: see the base class.
         """
+        import errno  # a failure is rare: not at import
+
         exc = sys.exc_info()[1]
         if isinstance(exc, OSError):
             self._dead = self.stream

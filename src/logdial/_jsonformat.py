@@ -99,7 +99,7 @@ class JsonFormatter(logging.Formatter):
         artifact_of: ArtifactOf = _no_artifact,
         ranks: RankView = _NO_RANK,
         registry_of: Callable[[], Registry] | None = None,
-        trace_context: Callable[[], TraceContext] | None = None,
+        trace_context: Callable[[], TraceContext | None] | None = None,
     ) -> None:
         super().__init__()
         self._artifact_of = artifact_of
@@ -137,7 +137,7 @@ class JsonFormatter(logging.Formatter):
             "pid": record.process,
         }
         context = self._trace_context()
-        if context is not EMPTY:
+        if context is not None and context is not EMPTY:
             for key in CONTEXT_FIELDS:
                 value = getattr(context, key)
                 if value is not None:

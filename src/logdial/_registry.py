@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from types import MappingProxyType
 
 from ._errors import RegistrationError
@@ -137,6 +136,8 @@ class Registry(Frozen):
         longest = max(map(len, (*self.components, *self.artifacts)), default=0)
         if len(pattern) - pattern.count("*") > longest:
             return (), ()
+        import fnmatch  # only for wildcards: not at import
+
         components = tuple(n for n in self.components if fnmatch.fnmatchcase(n, pattern))
         artifacts = tuple(n for n in self.artifacts if fnmatch.fnmatchcase(n, pattern))
         return components, artifacts

@@ -7,7 +7,6 @@ from collections import namedtuple
 from types import MappingProxyType
 
 from ._frozen import Frozen
-from ._grammar import Item, ParseResult, Problem
 from ._levels import parse_level
 from ._registry import Registry
 
@@ -15,6 +14,10 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Final, Literal, NamedTuple
+
+    # The grammar is imported by whoever parses (not at import: a program that gives
+    # no settings never needs it).
+    from ._grammar import Item, ParseResult, Problem
 
     HelpRequest = Literal["brief", "full"]
 
@@ -94,6 +97,7 @@ class Settings(Frozen):
         """
         The settings written back as a settings string; parsing it gives equal settings.
 
+        >>> from logdial import Item
         >>> Settings(items=(Item("+", "dynamo", None), Item("", "guards", "off"))).to_string()
         '+dynamo,guards=off'
         """
@@ -189,6 +193,8 @@ class _Builder:
         self.by_component.add(logger_name)
 
     def fail(self, item: Item, reason: str) -> None:
+        from ._grammar import Problem  # loaded: the item was parsed
+
         self.problems.append(Problem(item.start, item.text, reason))
 
     def add(self, item: Item) -> None:

@@ -13,32 +13,39 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from . import _lazy
 from ._apply import Applier, Plan
-from ._context import TraceContext
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
 from ._formatting import is_json, make_formatter
-from ._grammar import Item, ParseResult, Problem, RankSet, parse_items, parse_ranks
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 from ._levels import OFF
-from ._modules import module_exists
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
 from ._settings import Settings, format_problems, resolve
-from ._trace import RESERVED_NAMES
-from ._tracing import Tracer, _no_payload
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from typing import Final, Literal
 
+    from ._context import TraceContext
+    from ._grammar import Item, ParseResult, Problem, RankSet
     from ._handlers import Console
-    from ._tracing import Encoding
+    from ._tracing import Encoding, Tracer, _no_payload
 
     Precedence = Literal["env", "api"]
     Source = Literal["default", "env", "api", "override"]
 
 __all__ = ["LogSystem"]
+
+#: Names trace_structured refuses (here, not with the trace writer, which is imported
+#: only when a program traces): tlparse (or torch) gives these keys a meaning of their own.
+RESERVED_NAMES: Final = frozenset(
+    {
+        "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
+        "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
+        "str", "payload_filename",
+    }
+)  # fmt: skip
 
 
 _UNSET: Final = object()
@@ -158,13 +165,17 @@ class LogSystem:
         # Where records that could not be formatted were logged, shared by the handlers
         # so that each bad call is reported once (see _handlers._ReportsOnce).
         self._error_sites: set[tuple[str, int]] = set()
-        self._tracer = Tracer(name, prefix, self._report_once)
+        # Made on first use (see _trace_api): a program that never traces nor opens a
+        # trace context does not import the tracing modules.
+        self._tracer: Tracer | None = None
+        #: Where log lines take their trace id from before the system's own contexts
+        #: (logdial.pytorch: torch's compile id); returns None when it has none.
+        self._trace_id_source: Callable[[], str | None] | None = None
         self._ranks = RankWatch()
         # The rank filter, (the ranks that log, the level the others need or None for
         # silent): from set_ranks() (None until it is called), and from the environment.
         self._explicit_ranks: tuple[RankSet | None, int | None] | None = None
         self._env_ranks: tuple[RankSet | None, int | None] = (None, logging.ERROR)
-        self._tracer.writer.rank_of = self.rank
         self._tracing = False  # may be on: set with the trace directory
         self._trace_explicit = False
         _track(self)
@@ -176,7 +187,8 @@ class LogSystem:
         # writer has its own hook (it also forgets the parent's file); logging resets
         # the handlers' locks.
         self._lock = threading.RLock()
-        self._tracer._lock = threading.Lock()
+        if self._tracer is not None:
+            self._tracer._lock = threading.Lock()
 
     # -- registration -------------------------------------------------------------
 
@@ -329,6 +341,8 @@ class LogSystem:
     # -- settings -----------------------------------------------------------------
 
     def _exists(self, name: str) -> bool:
+        from ._modules import module_exists  # when used, not at import
+
         return name in logging.Logger.manager.loggerDict or module_exists(name)
 
     def parse(self, settings: str) -> Settings:
@@ -342,6 +356,8 @@ class LogSystem:
         Raises:
             SettingsError: naming every invalid item, its position, and the closest names.
         """
+        from ._grammar import parse_items  # when used, not at import
+
         if not isinstance(settings, str):
             raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
         self._check_length(settings, f"{self.name} settings")
@@ -354,6 +370,8 @@ class LogSystem:
 
     def _check_length(self, settings: str, where: str) -> None:
         # Before anything is parsed: refusing costs nothing, whatever the length.
+        from ._grammar import Problem  # when used, not at import
+
         if len(settings) > MAX_SETTINGS_LENGTH:
             text = f"a string of {len(settings):,} characters"
             raise self._error(
@@ -365,6 +383,8 @@ class LogSystem:
         return SettingsError(message, tuple(f"{p.text}: {p.reason}" for p in problems))
 
     def _build(self, settings: str | None, modules: Mapping[str, int] | None, values: Mapping[str, object]) -> Settings:
+        from ._grammar import Item, ParseResult, Problem, parse_items  # when used, not at import
+
         if settings is not None and not isinstance(settings, str):
             raise SettingsError(
                 f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
@@ -402,6 +422,8 @@ class LogSystem:
         return resolution.settings
 
     def _keyword_item(self, key: str, value: object, problems: list[Problem]) -> Item | None:
+        from ._grammar import Item, Problem  # when used, not at import
+
         registry = self._registry
         if key == "all" or key in registry.components:
             if not _is_level(value):
@@ -549,6 +571,8 @@ class LogSystem:
                     self._report_once(f"{too_long}\nNone of its items is applied.")
                 logs = None
             if logs is not None:
+                from ._grammar import parse_items  # only with settings to parse: not at import
+
                 parsed = parse_items(logs)
                 settings, problems = self._resolve_env(parsed)
                 if settings.help is not None:
@@ -574,7 +598,8 @@ class LogSystem:
             self._settings = self._for_rank(self._settings)
             self._handlers = self._make_handlers(strict)
             if not self._trace_explicit:
-                self._tracer.writer.set_dir(env.trace)
+                if env.trace is not None or self._tracer is not None:
+                    self._trace_api().writer.set_dir(env.trace)
                 self._tracing = env.trace is not None
             self._initialized = True
             self._apply(self._handlers)
@@ -702,10 +727,10 @@ class LogSystem:
             fmt,
             artifact_of=self._artifact_loggers.get,
             color=color,
-            context_of=self._tracer.display,
+            context_of=self._trace_display,
             ranks=self._ranks,
             registry_of=lambda: self._registry,
-            trace_context=self._tracer.context.get,
+            trace_context=self._current_context,
         )
 
     def _out_path(self, template: str) -> str:
@@ -742,7 +767,8 @@ class LogSystem:
             self._ranks.forget()
             self._warned_precedence = False
             self._initialized = False
-            self._tracer.writer.set_dir(None)
+            if self._tracer is not None:
+                self._tracer.writer.set_dir(None)
             self._trace_explicit = self._tracing = False
 
     # -- ranks ----------------------------------------------------------------------
@@ -805,6 +831,8 @@ class LogSystem:
         >>> logging.getLogger("example_ranks").warning("not shown on rank 1")
         >>> logs.reset()
         """
+        from ._grammar import RankSet, parse_ranks  # when used, not at import
+
         chosen: RankSet | None = None
         if isinstance(ranks, str):
             try:
@@ -827,6 +855,8 @@ class LogSystem:
         ranks: RankSet | None = None
         others: int | None = logging.ERROR
         if env.ranks is not None:
+            from ._grammar import parse_ranks  # when used, not at import
+
             try:
                 ranks = parse_ranks(env.ranks)
             except ValueError as exc:
@@ -879,18 +909,54 @@ class LogSystem:
         # Every item in it was valid once, so a module it names is taken as it is.
         if not any(item.ranks is not None for item in settings.items):
             return settings
+        from ._grammar import ParseResult  # loaded: the items were parsed
+
         parsed = ParseResult(settings.items, ())
         rank = self._ranks.current()
         return resolve(parsed, self._registry, root=self.root, exists=lambda name: True, rank=rank).settings
 
     # -- structured trace ----------------------------------------------------------
 
+    def _trace_api(self) -> Tracer:
+        # The system's tracer, made (and the tracing modules imported) on first use.
+        tracer = self._tracer
+        if tracer is None:
+            with self._lock:
+                tracer = self._tracer
+                if tracer is None:
+                    from ._tracing import Tracer
+
+                    tracer = Tracer(self.name, self.env_prefix, self._report_once)
+                    tracer.writer.rank_of = self.rank
+                    self._tracer = tracer
+        return tracer
+
+    def _trace_display(self) -> str:
+        # The trace id a log line shows ("[0/1]"): the source's, else the current
+        # context's; "" outside any (and before any context was ever opened).
+        source = self._trace_id_source
+        if source is not None:
+            try:
+                shown = source()
+            except Exception:  # a record must never fail for want of its trace id
+                shown = None
+            if shown is not None:
+                return shown
+        tracer = self._tracer
+        return "" if tracer is None else tracer.display()
+
+    def _current_context(self) -> TraceContext | None:
+        # The current trace context (JSON lines carry its ids); None before any.
+        tracer = self._tracer
+        return None if tracer is None else tracer.context.get()
+
     def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
         """
         Write the structured trace into directory ``path`` (``None``: stop tracing); this
         wins over ``{P}_TRACE``. The file is created on the first record, not now.
         """
-        self._tracer.writer.set_dir(None if path is None else os.fspath(path))
+        if path is not None or self._tracer is not None:
+            self._trace_api().writer.set_dir(None if path is None else os.fspath(path))
         self._trace_explicit, self._tracing = True, path is not None
 
     @property
@@ -898,14 +964,16 @@ class LogSystem:
         """
         The path of this process's trace file, once a record has created it.
         """
-        return self._tracer.writer.path
+        tracer = self._tracer
+        return None if tracer is None else tracer.writer.path
 
     @property
     def tracing(self) -> bool:
         """
         Whether trace records are being written (``{P}_TRACE`` or ``set_trace_dir``).
         """
-        return self._tracer.writer.dir is not None
+        tracer = self._tracer
+        return tracer is not None and tracer.writer.dir is not None
 
     if TYPE_CHECKING:  # the signature type checkers see; the one below is the fast one
 
@@ -948,9 +1016,9 @@ class LogSystem:
             # (benchmarks/RESULTS.md). The flag is true while tracing may be on.
             if not self._tracing:
                 if name in RESERVED_NAMES:
-                    self._tracer.trace_structured(name)  # raises the error for a reserved name
+                    self._trace_api().trace_structured(name)  # raises the error for a reserved name
                 return
-            self._tracer.trace_structured(name, metadata_fn, stacklevel=2, **options)
+            self._trace_api().trace_structured(name, metadata_fn, stacklevel=2, **options)
 
     def trace_artifact(self, name: str, payload_fn: Callable[[], object], *, encoding: Encoding = "string") -> None:
         """
@@ -960,14 +1028,14 @@ class LogSystem:
         Raises:
             ValueError: for a name that is not ``[A-Za-z0-9_.-]+`` or another encoding.
         """
-        self._tracer.artifact(name, encoding, payload_fn, stacklevel=2)
+        self._trace_api().artifact(name, encoding, payload_fn, stacklevel=2)
 
     def trace_stack(self) -> list[dict[str, object]]:
         """
         The caller's stack as trace frames (``filename`` interned, ``line``, ``name``), for
         events such as ``dynamo_start``; call it inside a ``metadata_fn``.
         """
-        return self._tracer.stack()
+        return self._trace_api().stack()
 
     def trace_context(
         self,
@@ -995,15 +1063,19 @@ class LogSystem:
         ...         outer.display(), inner.display()
         ('[0/1]', '[0/1_2]')
         """
+        tracer = self._trace_api()
+        from ._context import TraceContext  # loaded with the tracer
+
         # Built now, so a bad id raises here rather than when the block is entered.
-        return self._tracer.scope(TraceContext(frame_id, frame_compile_id, attempt, compiled_autograd_id, label))
+        return tracer.scope(TraceContext(frame_id, frame_compile_id, attempt, compiled_autograd_id, label))
 
     def trace_overhead(self) -> dict[str, float]:
         """
         Seconds spent in structured logging so far, by context (``"[0/1]"``; ``""`` for
         records made outside any). A copy: changing it changes nothing.
         """
-        return self._tracer.overhead()
+        tracer = self._tracer
+        return {} if tracer is None else tracer.overhead()
 
     def help_message(self, verbose: bool = False) -> str:
         """

@@ -18,22 +18,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILE_PREFIX",
-    "RESERVED_NAMES",
     "STRING_TABLE_LIMIT",
     "TraceWriter",
     "normalise_payload",
     "render_payload",
     "to_json",
 ]
-
-#: Names trace_structured refuses: tlparse (or torch) gives these keys a meaning of their own.
-RESERVED_NAMES: Final = frozenset(
-    {
-        "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
-        "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
-        "str", "payload_filename",
-    }
-)  # fmt: skip
 
 #: The file name prefix tlparse (and ``--all-ranks-html``) looks for.
 FILE_PREFIX: Final = "dedicated_log_torch_trace_"

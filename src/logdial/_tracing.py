@@ -11,7 +11,8 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 
 from ._context import TraceContext, new_var
-from ._trace import RESERVED_NAMES, TraceWriter, caller_location, metadata_object, render_payload
+from ._system import RESERVED_NAMES
+from ._trace import TraceWriter, caller_location, metadata_object, render_payload
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:

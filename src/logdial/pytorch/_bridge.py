@@ -185,23 +185,17 @@ class TorchSetLogs:
 
 
 def _show_trace_ids(system: LogSystem, current_trace_id: Callable[[], object] | None) -> None:
-    # torch's lines carry the compile id ("[0/1]") while Dynamo compiles. logdial's
-    # formatter shows the system's own trace context there; make it ask torch first.
-    # LogSystem has no public hook for this yet, so this reaches into its tracer, and
-    # leaves the lines without ids if the tracer ever looks otherwise.
-    tracer = getattr(system, "_tracer", None)
-    own = getattr(tracer, "display", None)
-    if tracer is None or current_trace_id is None or not callable(own):
+    # torch's lines carry the compile id ("[0/1]") while Dynamo compiles: the system's
+    # formatters ask torch first, through its trace id source (a failing source, or
+    # None, gives the system's own trace context instead).
+    if current_trace_id is None:
         return
 
-    def display() -> str:
-        try:
-            trace_id = current_trace_id()
-        except Exception:  # a record must never fail for want of its compile id
-            trace_id = None
-        return own() if trace_id is None else f"[{trace_id}]"
+    def source() -> str | None:
+        trace_id = current_trace_id()
+        return None if trace_id is None else f"[{trace_id}]"
 
-    tracer.display = display  # an instance attribute; the formatters read it when init() makes them
+    system._trace_id_source = source
 
 
 class Bridge:
