@@ -263,6 +263,46 @@ def apply_curve(sizes: tuple[int, ...] = (100, 1000, 10_000), unrelated: int = 1
     return out
 
 
+def registration_curve(
+    sizes: tuple[int, ...] = (100, 1000, 10_000), unrelated: int = 10_000
+) -> dict[int, tuple[float, float]]:
+    """
+    Seconds to register N components (before ``init()``) and to make N artifact loggers
+    after ``init()`` (half of them for an artifact that is off by default, so that their
+    level changes), with ``unrelated`` other loggers in the process; a fresh interpreter each.
+    """
+    code = textwrap.dedent(
+        """
+        import logging, sys, time
+        import logdial
+        n, unrelated = int(sys.argv[1]), int(sys.argv[2])
+        for i in range(unrelated):
+            logging.getLogger(f"unrelated.pkg{i % 100}.mod{i}")
+        logs = logdial.LogSystem("regcurve")
+        logs.set_output(console="none")
+        logs.register_artifact("graph", "on with its component")
+        logs.register_artifact("schedule", "off by default", off_by_default=True)
+        start = time.perf_counter()
+        for i in range(n):
+            logs.register_log(f"c{i}", [f"regcurve.c{i}"])
+        registered = time.perf_counter() - start
+        logs.init({})
+        start = time.perf_counter()
+        for i in range(n):
+            logs.getArtifactLogger(f"regcurve.c{i}.mod", "schedule" if i % 2 else "graph")
+        print(registered, time.perf_counter() - start)
+        """
+    )
+    out = {}
+    for n in sizes:
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(n), str(unrelated)], capture_output=True, text=True, check=True
+        )
+        registered, made = result.stdout.split()
+        out[n] = (float(registered), float(made))
+    return out
+
+
 def threads(tmp: Path, records: int = 20_000) -> tuple[float, float, str]:
     """
     Records per second of 1 and of 4 threads logging to one file, pinned to one CPU, in a

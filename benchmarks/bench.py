@@ -28,6 +28,7 @@ from _throughput import (
     file_lines,
     formatters,
     import_times,
+    registration_curve,
     same_bytes,
     threads,
     torch_registry_apply,
@@ -313,14 +314,22 @@ def main() -> None:
         Row("import logdial + LogSystem() (ms)", times["logdial"], times["logging"], "import logging", "ms", "<= 1.3")
     )
     curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
+    registrations = registration_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     print_table(rows)
     print(f"\nlogdial's line vs torch's (to a file): {layout}")
     print(f"4 threads, one file: {check}")
     print("set_logs with N registered names and 10,000 unrelated loggers (should grow linearly):")
     for n, seconds in curve.items():
         print(f"  N={n:>6}: {seconds * 1e3:8.2f} ms  ({seconds / n * 1e6:.2f} us per name)")
+    print("register_log, then getArtifactLogger after init(), N names, 10,000 unrelated loggers (linear):")
+    for n, (registered, made) in registrations.items():
+        print(
+            f"  N={n:>6}: register {registered * 1e3:8.2f} ms ({registered / n * 1e6:.2f} us each), "
+            f"artifact loggers {made * 1e3:8.2f} ms ({made / n * 1e6:.2f} us each)"
+        )
     if args.json:
         raw["curve_s"] = {str(k): [v] for k, v in curve.items()}
+        raw["registration_curve_s"] = {str(k): list(v) for k, v in registrations.items()}
         raw["import_ms"] = {k: [v] for k, v in times.items()}
         args.json.write_text(json.dumps({"python": platform.python_version(), "machine": platform.machine(),
                                          "raw_ns": raw}, indent=1))  # fmt: skip

@@ -424,6 +424,54 @@ class TestRegistration:
         assert logging.DEBUG == log.level
         assert OFF == off.level
 
+    def test_loggers_below_a_late_component_follow_it(self, system: LogSystem) -> None:
+        """
+        Loggers that already exist below a component registered after init (a plain one
+        whose level cache is warm, a FastLogger with its flags) see its new level at once.
+        """
+        system.init({"TESTSYS_LOGS": "+plugin,+inner"})
+        for component, top in (("plugin", "thirdparty.late"), ("inner", "testsys.late")):  # new top, or under one
+            plain = logging.getLogger(f"{top}.sub.mod")
+            fast = system.getLogger(f"{top}.fastmod")
+            assert (False, False) == (plain.isEnabledFor(logging.DEBUG), fast.enabled)  # caches warm
+            system.register_log(component, [top])
+            assert (True, True) == (plain.isEnabledFor(logging.DEBUG), fast.enabled)
+
+    def test_loggers_made_below_a_new_artifact_logger_follow_it(self, system: LogSystem) -> None:
+        """
+        A logger made below an artifact logger before logdial configures it (by another
+        thread, between the two steps of getArtifactLogger) sees the artifact's level:
+        logdial looks below a logger whenever any logger was made since.
+        """
+        from logdial._apply import clear_caches_below
+        from logdial._fast import fast_logger
+
+        system.init({})
+        art = fast_logger("testsys.core.racy.__schedule")
+        child = logging.getLogger("testsys.core.racy.__schedule.child")
+        assert child.isEnabledFor(logging.WARNING)  # cached with the artifact at NOTSET
+        art.level = OFF
+        clear_caches_below({art.name})
+        assert not child.isEnabledFor(logging.WARNING)
+
+    def test_many_artifact_loggers_after_init(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        Artifact loggers made after init, on and off by default, each configured as it is
+        made, among loggers that already cache their levels.
+        """
+        system.init({"TESTSYS_LOGS": "graph"})
+        warm = [logging.getLogger(f"testsys.core.warm{i}") for i in range(50)]
+        assert not any(w.isEnabledFor(logging.INFO) for w in warm)
+        made = []
+        for i in range(200):
+            made.append(system.getArtifactLogger(f"testsys.core.m{i}", "graph"))
+            made.append(system.getArtifactLogger(f"testsys.core.m{i}", "schedule"))
+        for log in made:
+            log.warning("from %s", log.name)
+        expected = [f"[__graph] from testsys.core.m{i}.__graph" for i in range(200)]
+        assert expected == _lines(capsys.readouterr().err)
+        assert not any(w.isEnabledFor(logging.INFO) for w in warm)
+
     def test_plugin_named_before_registration(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A name in the variable that a plugin registers after init takes effect then.

@@ -734,6 +734,35 @@ class TestWriteFailures:
         system.trace_structured("mylib_c")
         assert ("", ["mylib_a"]) == (capsys.readouterr().err, [r.name for r in events(path)])
 
+    def test_disk_full_part_way_through_a_record(self, trace_dir: Path) -> None:
+        """
+        A file size limit reached inside a record (the kernel takes part of it, the next
+        write fails): the part written is taken back, so the file ends on a whole record
+        that tlparse's reader accepts, and the failure is reported once.
+        """
+        code = (
+            "import resource, signal, sys\n"
+            "import logdial\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))\n"
+            "logs = logdial.LogSystem('fulltest')\n"
+            "logs.set_trace_dir(sys.argv[1])\n"
+            "for i in range(40):\n"
+            "    logs.trace_structured('mylib_step', lambda: {'i': i}, payload_fn=lambda: 'line\\n' * 500)\n"
+            "print(logs.tracing)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(trace_dir)], capture_output=True, text=True, timeout=60, check=True
+        )
+        path = only_file(trace_dir)
+        records = events(path)
+        assert "False\n" == result.stdout
+        assert 1 == result.stderr.count("cannot write the trace file")
+        assert path.stat().st_size < 20_000
+        assert 0 < len(records)
+        assert list(range(len(records))) == [r.envelope["mylib_step"]["i"] for r in records]
+        assert path.read_bytes().endswith(b"\tline\n\t\n")
+
     def test_file_deleted_while_tracing(
         self, system: LogSystem, trace_dir: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

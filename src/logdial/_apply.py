@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from ._fast import loggers_state
 from ._frozen import Frozen
 from ._levels import OFF
 from ._registry import Registry
@@ -113,7 +114,7 @@ class FloorFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.floors: Mapping[str, int] = {}
-        self.explicit: frozenset[str] = frozenset()
+        self.explicit: set[str] = set()
         self.own: Mapping[str, int] = {}
         #: The level logdial's handlers pass on this rank (``Applier.rank_level``).
         self.rank_level = 0
@@ -129,8 +130,18 @@ class FloorFilter(logging.Filter):
         """
         explicit = {plan.root, *plan.settings.levels}
         explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
-        self.explicit, self.floors = frozenset(explicit), plan.settings.floors
+        self.explicit, self.floors = explicit, plan.settings.floors
         self.own = plan.own_levels()
+
+    def add(self, plan: Plan, names: Iterable[str]) -> set[str]:
+        """
+        Take newly configured loggers ``names`` (the settings unchanged) into account,
+        without going over the others; return those whose floor changed (with the loggers
+        below them).
+        """
+        new = {n for n in names if n not in self.explicit and plan.level(n) != logging.NOTSET}
+        self.explicit.update(new)  # in place: a record's membership test sees before or after
+        return new
 
     def floor(self, name: str) -> int:
         """
@@ -242,23 +253,39 @@ class Applier:
 
     def add(self, plan: Plan, names: Iterable[str]) -> None:
         """
-        Configure newly registered loggers ``names`` without revisiting the others.
+        Configure newly registered loggers ``names`` without revisiting the others: in
+        time proportional to ``names`` (and, for a logger whose level changes, to the
+        loggers in the process, to find those below it), not to what is registered.
         """
-        changed = False
-        self.floor_filter.update(plan)
-        for name in names:
-            self._set_level(name, plan.level(name))
-            self.owned.add(name)
-            if self.handlers and not self._covered(name):
-                self._attach(name)
-                changed = True
-        if changed:  # a new top may stand above an old one, which must then let go
+        names = list(names)
+        attached = False
+        changed = self.floor_filter.add(plan, names)
+        known = logging.Logger.manager.loggerDict
+        fresh = set()
+        with logging._lock:  # type: ignore[attr-defined]  # (no logger is made meanwhile)
+            for name in names:
+                if name not in known:
+                    fresh.add(name)  # made just below, with nothing under it
+                level = plan.level(name)
+                if logging.getLogger(name).level != level:
+                    changed.add(name)
+                self._set_level(name, level)
+                self.owned.add(name)
+                if self.handlers and not self._covered(name):
+                    self._attach(name)
+                    attached = True
+            if not attached:
+                clear_caches_below(changed, leaves=fresh)
+        if attached:  # a new top may stand above an old one, which must then let go
             minimal = _tops(self.tops)
             for name in self.tops - minimal:
                 self._detach(name)
             self.tops = minimal
             self._set_rank_level()
-        _clear_level_caches()
+            _clear_level_caches()
+            return
+        for name in names:  # a FastLogger's flags follow its floor, which may have moved
+            logging.getLogger(name)._cache.clear()  # type: ignore[attr-defined]
 
     def release_all(self) -> None:
         """
@@ -339,6 +366,35 @@ class Applier:
     def _covered(self, name: str) -> bool:
         parts = name.split(".")
         return any(".".join(parts[:i]) in self.tops for i in range(1, len(parts) + 1))
+
+
+def clear_caches_below(names: Collection[str], leaves: Collection[str] = ()) -> None:
+    """
+    Clear the level caches of the loggers ``names`` and of every logger below them: all
+    that a change of their levels can reach (``setLevel`` clears every logger's).
+
+    Finding the loggers below one means going over every logger in the process, unless
+    it is known to have none: one of ``leaves``, or a ``FastLogger`` with no logger made
+    since ``fast_logger`` made it with nothing below it. Artifact loggers made after
+    ``init()`` are such, so making each costs the same however many there are.
+    """
+    if not names:
+        return
+    known = logging.Logger.manager.loggerDict
+    with logging._lock:  # type: ignore[attr-defined]
+        state = loggers_state()
+        parents = []
+        for name in names:
+            logger = known.get(name)
+            if isinstance(logger, logging.Logger):
+                logger._cache.clear()  # type: ignore[attr-defined]
+                if name not in leaves and getattr(logger, "born", None) != state:
+                    parents.append(f"{name}.")
+        if parents:
+            prefixes = tuple(parents)
+            for key, logger in list(known.items()):
+                if isinstance(logger, logging.Logger) and key.startswith(prefixes):
+                    logger._cache.clear()  # type: ignore[attr-defined]
 
 
 def _clear_level_caches() -> None:

@@ -24,7 +24,16 @@ class TraceContext(Frozen):
     compile-id display (``[0/1]``) with one of the program's own (``[step 3]``).
     """
 
-    __slots__ = ("_display", "attempt", "compiled_autograd_id", "frame_compile_id", "frame_id", "label")
+    __slots__ = (
+        "_display",
+        "_empty",
+        "_envelope",
+        "attempt",
+        "compiled_autograd_id",
+        "frame_compile_id",
+        "frame_id",
+        "label",
+    )
     _fields = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
     frame_id: int | None
     frame_compile_id: int | None
@@ -32,6 +41,8 @@ class TraceContext(Frozen):
     compiled_autograd_id: int | None
     label: str | None
     _display: str
+    _empty: bool
+    _envelope: dict[str, int]
 
     def __init__(
         self,
@@ -53,7 +64,12 @@ class TraceContext(Frozen):
         if label is not None and (not isinstance(label, str) or not label.isprintable()):
             raise ValueError(f"trace context label must be a printable string, not {label!r}")
         self._set(**ids, label=label)
-        self._set(_display=self._render())  # once: every log line made in the context shows it
+        # Once: every log line made in the context shows it, every trace record carries it.
+        envelope = {k: v for k, v in ids.items() if v is not None}
+        if "frame_compile_id" in envelope and "attempt" not in envelope:
+            envelope["attempt"] = 0
+        self._set(_empty=label is None and not envelope, _envelope=envelope)
+        self._set(_display=self._render())
 
     def merged(self, other: TraceContext) -> TraceContext:
         """
@@ -70,7 +86,7 @@ class TraceContext(Frozen):
         """
         Whether the context carries nothing at all.
         """
-        return self.label is None and all(getattr(self, k) is None for k in CONTEXT_KEYS)
+        return self._empty
 
     def display(self) -> str:
         """
@@ -99,10 +115,7 @@ class TraceContext(Frozen):
         The ids as trace-record keys; ``attempt`` defaults to 0 beside a compile id, as
         tlparse files a record by all four.
         """
-        out = {k: v for k in CONTEXT_KEYS if (v := getattr(self, k)) is not None}
-        if "frame_compile_id" in out and "attempt" not in out:
-            out["attempt"] = 0
-        return out
+        return dict(self._envelope)
 
 
 EMPTY: Final = TraceContext()

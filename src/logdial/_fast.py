@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, Final
 
-__all__ = ["FastLogger", "fast_logger"]
+__all__ = ["FastLogger", "fast_logger", "loggers_state"]
 
 #: Extra level a logger's records must reach (logdial's floors), by logger name.
 FloorOf = Callable[[str], int]
@@ -277,6 +277,9 @@ class FastLogger(logging.Logger):
         self.floor_of: FloorOf = _no_floor
         self.enabled = self._on_info = self._on_warning = self._on_error = self._on_critical = True
         self._cache: dict[int, bool] = _Cache(self)
+        #: ``loggers_state()`` just after ``fast_logger`` created this logger with no
+        #: logger below it; while the state is the same, none has been made since.
+        self.born: tuple[int, str | None] | None = None
         # A subclass that defines a level method of its own keeps it: only the methods
         # written here are switched.
         cls = type(self)
@@ -313,6 +316,15 @@ _METHODS: Final = {"debug": _debug, "info": _info, "warning": _warning, "error":
 _INDEX: Final = {name: index for index, name in enumerate(_METHODS)}
 
 
+def loggers_state() -> tuple[int, str | None]:
+    """
+    How many names the logging manager knows, and the last one added: a new logger (or
+    PlaceHolder) changes it. Call it holding ``logging._lock``.
+    """
+    names = logging.Logger.manager.loggerDict
+    return len(names), next(reversed(names), None)
+
+
 def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
     """
     The logger ``name``, created as a ``FastLogger`` if nobody has created it yet.
@@ -338,6 +350,8 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
                 logger = manager.getLogger(name)
             finally:
                 manager.loggerClass = saved
+            if existing is None and isinstance(logger, FastLogger):  # no PlaceHolder: nothing below it
+                logger.born = loggers_state()
     if isinstance(logger, FastLogger) and (created or logger.floor_of is not floor_of):
         logger.floor_of = floor_of
         logger.refresh()

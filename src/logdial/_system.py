@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from . import _lazy
-from ._apply import Applier, Plan
+from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
@@ -332,11 +332,14 @@ class LogSystem:
             self._applier.add(self._plan(), names)
         else:  # before init only artifact loggers are set, so an off one stays quiet
             plan = self._plan()
+            changed = set()
             for name in names:
                 level = plan.level(name)
                 logger = logging.getLogger(name)
                 if name in self._artifact_loggers and logger.level != level:
-                    logger.setLevel(level)
+                    logger.level = level  # not setLevel: it clears every logger's cache
+                    changed.add(name)
+            clear_caches_below(changed)
 
     # -- settings -----------------------------------------------------------------
 

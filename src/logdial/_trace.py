@@ -111,6 +111,8 @@ class TraceWriter:
         self._fd: int | None = None
         self._pid = os.getpid()
         self.path: str | None = None
+        # (second, its "MMDD HH:MM:SS" text), swapped whole: one strftime per second.
+        self._stamp: tuple[int, str] = (-1, "")
         self._interned: dict[str, int] = {}
         self._next_id = 0
         self.rank: int | None = None
@@ -219,26 +221,34 @@ class TraceWriter:
             pieces = ["\n\t" + line for line in payload.split("\n")]
         now = time.time()
         second = int(now)
-        stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
+        cached_second, stamp = self._stamp
+        if second != cached_second:  # one strftime per second, not per record
+            stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
+            self._stamp = (second, stamp)
         path = relative_path(caller[0]).translate(_PATH_UNSAFE) or "?"
         header = to_json(envelope, ensure_ascii=False)
         text = (
-            f"V{stamp}.{int((now - second) * 1_000_000):06d} {os.getpid()} {path}:{caller[1]}] {header}"
+            f"V{stamp}.{int((now - second) * 1_000_000):06d} {self._pid} {path}:{caller[1]}] {header}"
             + "".join(pieces)
             + "\n"
         )
         data = text.encode("utf-8", "replace")
-        start = None
+        written = 0
         try:
-            start = os.lseek(fd, 0, os.SEEK_CUR)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            written = os.write(fd, data)
+            if written < len(data):  # the kernel took only part of it: the rest
+                view = memoryview(data)[written:]
+                while view:
+                    more = os.write(fd, view)
+                    written += more
+                    view = view[more:]
         except OSError as exc:
-            if start is not None:  # a full disk: take back the part of the record written
+            # A full disk: take back the part of the record written. The file is this
+            # process's own, written under the lock, so the record began that far
+            # before its end.
+            if written:
                 with contextlib.suppress(OSError):
-                    os.ftruncate(fd, start)
+                    os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_END) - written)
             self._fail(f"cannot write the trace file {self.path!r} ({exc.strerror or exc})")
 
 

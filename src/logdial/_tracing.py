@@ -90,8 +90,8 @@ class Tracer:
             return
         record: dict[str, object] = {name: envelope}
         if not suppress_context:
-            record.update(context.envelope())
-            if expect_trace_id and context.empty:
+            record.update(context._envelope)  # (envelope() without its copy)
+            if expect_trace_id and context._empty:
                 record["stack"] = self.stack()
         try:
             text = None if payload is None else render_payload(payload)
