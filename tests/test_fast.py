@@ -393,3 +393,17 @@ def test_subclass_record_and_handle_overrides_are_used(collect: _Collect) -> Non
     log.debug("custom")
     (record,) = collect.records
     assert ("made", True) == (getattr(record, "custom", None), getattr(record, "handled", None))
+
+
+def test_site_memo_is_bounded() -> None:
+    """
+    The record builder remembers the base name and module of at most 4,096 source files;
+    past that it computes them per record, still right.
+    """
+    from logdial import _fast
+
+    paths = [f"/src/pkg{i}/mod{i}.py" for i in range(_fast._SITES_LIMIT + 500)]
+    sites = [_fast._site(p) for p in paths]
+    assert len(_fast._sites) <= _fast._SITES_LIMIT
+    assert [(f"mod{i}.py", f"mod{i}") for i in range(len(paths))] == sites
+    assert ("README", "README") == _fast._site("README")
