@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import namedtuple
 from types import MappingProxyType
 
 from ._frozen import Frozen
@@ -13,21 +12,13 @@ from ._registry import Registry
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Final, Literal, NamedTuple
+    from typing import Final, Literal
 
     # The grammar is imported by whoever parses (not at import: a program that gives
     # no settings never needs it).
     from ._grammar import Item, ParseResult, Problem
 
     HelpRequest = Literal["brief", "full"]
-
-    class _ResolutionFields(NamedTuple):
-        settings: Settings
-        problems: tuple[Problem, ...]
-        unknown: tuple[Item, ...]
-
-else:
-    _ResolutionFields = namedtuple("Resolution", ("settings", "problems", "unknown"))
 
 __all__ = ["Resolution", "Settings", "format_problems", "resolve"]
 
@@ -108,13 +99,21 @@ class Settings(Frozen):
         return hash((levels, floors, self.artifacts, self.disabled, self.modules, self.help))
 
 
-class Resolution(_ResolutionFields):
+class Resolution(Frozen):
     """
     The settings made of the valid items, the problems of the others, and which of those
     items failed only because their name is not (yet) registered.
     """
 
-    __slots__ = ()
+    # A Frozen value, not a namedtuple: making a namedtuple class costs import time.
+    __slots__ = ("problems", "settings", "unknown")
+    _fields = ("settings", "problems", "unknown")
+    settings: Settings
+    problems: tuple[Problem, ...]
+    unknown: tuple[Item, ...]
+
+    def __init__(self, settings: Settings, problems: tuple[Problem, ...], unknown: tuple[Item, ...]) -> None:
+        self._set(settings=settings, problems=problems, unknown=unknown)
 
 
 def resolve(
