@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import NamedTuple
+
+#: The real tlparse, installed with the test extra beside this interpreter.
+TLPARSE = Path(sys.executable).parent / "tlparse"
+_STATS = re.compile(r"^Stats \{(?P<fields>[^}]*)\}$", re.MULTILINE)
 
 
 class Output(NamedTuple):
@@ -35,3 +43,35 @@ def child_environ(**extra: str) -> dict[str, str]:
         env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p)
     env.update(extra)
     return env
+
+
+class Tlparse(NamedTuple):
+    """
+    One run of the real tlparse: exit status, stderr, its Stats counters, the output directory.
+    """
+
+    returncode: int
+    stderr: str
+    stats: dict[str, int]
+    out: Path
+
+
+def tlparse(trace: Path, out: Path, *flags: str) -> Tlparse:
+    """
+    Run ``tlparse TRACE -o OUT --overwrite --no-browser [flags]`` and read its Stats line.
+    """
+    done = subprocess.run(
+        [str(TLPARSE), str(trace), "-o", str(out), "--overwrite", "--no-browser", *flags],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+        env=child_environ(),
+    )
+    stats: dict[str, int] = {}
+    match = _STATS.search(done.stderr)
+    if match is not None:
+        for field in filter(None, (f.strip() for f in match["fields"].split(","))):
+            key, value = field.split(": ")
+            stats[key] = int(value)
+    return Tlparse(done.returncode, done.stderr, stats, out)

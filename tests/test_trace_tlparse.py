@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from tests.subprocesses import child_environ
+from tests.subprocesses import TLPARSE, child_environ, tlparse
+from tests.subprocesses import Tlparse as Report
 from tests.test_trace import (
     PAYLOADS,
     PER_THREAD,
@@ -33,9 +34,7 @@ from logdial import LogSystem
 from logdial._tracefile import TraceRecord, read_trace
 from logdial.demo._pipeline import toy_fn
 
-TLPARSE = Path(sys.executable).parent / "tlparse"
 README = Path(__file__).resolve().parent.parent / "README.md"
-_STATS = re.compile(r"^Stats \{(?P<fields>[^}]*)\}$", re.MULTILINE)
 #: Event keys tlparse renders as a .txt file holding the payload verbatim (TRACE_FORMAT.md §3.2).
 _TEXT_EVENTS = {
     "dynamo_output_graph",
@@ -46,38 +45,6 @@ _TEXT_EVENTS = {
     "optimize_ddp_split_graph",
     "optimize_ddp_split_child",
 }
-
-
-class Report(NamedTuple):
-    """
-    One tlparse run: exit status, stderr, its Stats counters, and the output directory.
-    """
-
-    returncode: int
-    stderr: str
-    stats: dict[str, int]
-    out: Path
-
-
-def tlparse(trace: Path, out: Path, *flags: str) -> Report:
-    """
-    Run ``tlparse TRACE -o OUT --overwrite --no-browser [flags]``.
-    """
-    done = subprocess.run(
-        [str(TLPARSE), str(trace), "-o", str(out), "--overwrite", "--no-browser", *flags],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-        env=child_environ(),
-    )
-    stats: dict[str, int] = {}
-    match = _STATS.search(done.stderr)
-    if match is not None:
-        for field in filter(None, (f.strip() for f in match["fields"].split(","))):
-            key, value = field.split(": ")
-            stats[key] = int(value)
-    return Report(done.returncode, done.stderr, stats, out)
 
 
 def accepted(trace: Path, out: Path) -> Report:

@@ -1,6 +1,6 @@
 """
 Shared helpers of the reliability tests: the handlers logdial has placed, whole-line
-checks, the real tlparse, and the bodies of the child processes (importable by name, so
+checks, and the bodies of the child processes (importable by name, so
 that ``spawn`` children can run them).
 """
 
@@ -9,22 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
-from typing import NamedTuple
-
-from tests.subprocesses import child_environ
 
 from logdial import LogSystem
 from logdial._handlers import is_logdial_handler
 
-TLPARSE = Path(sys.executable).parent / "tlparse"
 #: One glog line as logdial writes it: letter, time, pid, path:line, then the message.
 GLOG_LINE = re.compile(
     r"(?P<letter>[VIWEC])\d{4} \d\d:\d\d:\d\d\.\d{6} (?P<pid>\d+) (?P<path>[^ ]+):(?P<line>\d+)\] (?P<msg>.*)"
 )
-_STATS = re.compile(r"^Stats \{(?P<fields>[^}]*)\}$", re.MULTILINE)
 #: A record of the child processes: long enough that a torn write would show.
 PADDING = "x" * 300
 
@@ -55,37 +47,6 @@ def messages(text: str) -> list[str]:
         out.append(match["msg"])
     assert text.endswith("\n") or not text, f"the last line is cut short: {text[-200:]!r}"
     return out
-
-
-class Tlparse(NamedTuple):
-    """
-    One run of the real tlparse: its exit status, its Stats counters, and its stderr.
-    """
-
-    returncode: int
-    stats: dict[str, int]
-    stderr: str
-
-
-def tlparse(trace: Path, out: Path) -> Tlparse:
-    """
-    Run ``tlparse TRACE -o OUT --overwrite --no-browser`` and read its Stats line.
-    """
-    done = subprocess.run(
-        [str(TLPARSE), str(trace), "-o", str(out), "--overwrite", "--no-browser"],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-        env=child_environ(),
-    )
-    stats: dict[str, int] = {}
-    match = _STATS.search(done.stderr)
-    if match is not None:
-        for field in filter(None, (f.strip() for f in match["fields"].split(","))):
-            key, value = field.split(": ")
-            stats[key] = int(value)
-    return Tlparse(done.returncode, stats, done.stderr)
 
 
 def process_system() -> LogSystem:

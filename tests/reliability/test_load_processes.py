@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 from tests.reliability import _support
-from tests.reliability._support import PADDING, log_and_trace, messages, process_system, tlparse
+from tests.reliability._support import PADDING, log_and_trace, messages, process_system
+from tests.subprocesses import tlparse
 
 from logdial import LogSystem, warning_once
 from logdial._tracefile import read_trace

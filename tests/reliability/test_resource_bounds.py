@@ -15,7 +15,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.reliability._support import tlparse
+from tests.subprocesses import tlparse
 
 from logdial import LogSystem, _formatting, _lazy, warning_once
 from logdial._formatting import _PATH_CACHE_LIMIT, GlogFormatter
