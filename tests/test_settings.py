@@ -14,7 +14,7 @@ import pytest
 from logdial import LogSystem, SettingsError
 from logdial._grammar import Item, ParseResult, Problem, parse_items
 from logdial._registry import Artifact, Registry
-from logdial._settings import Resolution, Settings, format_problems, resolve
+from logdial._settings import MESSAGE_PROBLEMS_LIMIT, Resolution, Settings, format_problems, resolve
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL
 
@@ -1097,6 +1097,31 @@ class TestFormatProblems:
         """
         message = format_problems((Problem(0, "a", "r1"), Problem(2, "b", "r2")), "w", "hint")
         assert "invalid w (2 items):\n  'a' at position 0: r1\n  'b' at position 2: r2\nhint" == message
+
+    def test_many_problems_are_capped(self) -> None:
+        """
+        Past ``MESSAGE_PROBLEMS_LIMIT`` problems the message says how many more there are,
+        instead of listing every one.
+        """
+        problems = tuple(Problem(2 * i, f"x{i}", "bad") for i in range(1234))
+        message = format_problems(problems, "w", "hint")
+        listed = [f"  'x{i}' at position {2 * i}: bad" for i in range(MESSAGE_PROBLEMS_LIMIT)]
+        expected = ["invalid w (1,234 items):", *listed, f"  ... and {1234 - MESSAGE_PROBLEMS_LIMIT:,} more", "hint"]
+        assert expected == message.split("\n")
+
+    def test_long_bad_setting(self, demo: LogSystem) -> None:
+        """
+        A long setting of bad items: a short message, every item in ``problems`` (names
+        suggested for the first ones, each distinct typo looked up once).
+        """
+        text = ",".join(["dynamoo", "inductr"] * 2000)
+        with pytest.raises(SettingsError) as caught:
+            demo.parse(text)
+        assert 4000 == len(caught.value.problems)
+        assert MESSAGE_PROBLEMS_LIMIT + 3 == len(str(caught.value).split("\n"))
+        assert "did you mean 'dynamo'?" in caught.value.problems[0]
+        assert "did you mean 'inductor'?" in caught.value.problems[1]
+        assert "did you mean" in caught.value.problems[-1]  # a typo seen before keeps its hint
 
     def test_keyword_problem_has_no_position(self) -> None:
         """

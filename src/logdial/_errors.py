@@ -25,8 +25,9 @@ class SettingsError(LogdialError, ValueError):
     """
     An invalid settings string (``{P}_LOGS``, ``parse``, ``set_logs``) or keyword value.
 
-    The message names every bad item, its position, and the closest registered names.
-    ``problems`` holds one line per bad item, in the order they appear.
+    The message names each bad item, its position, and the closest registered names (the
+    first 20 items, then how many more there are). ``problems`` holds one line per bad
+    item, all of them, in the order they appear (names are suggested for the first 20).
     """
 
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
     HelpRequest = Literal["brief", "full"]
 
-__all__ = ["Resolution", "Settings", "format_problems", "resolve"]
+__all__ = ["MESSAGE_PROBLEMS_LIMIT", "Resolution", "Settings", "format_problems", "resolve"]
+
+#: How many invalid items an error message lists (``SettingsError.problems`` has them all).
+MESSAGE_PROBLEMS_LIMIT: Final = 20
 
 _SIGN_LEVELS: Final = MappingProxyType({"+": logging.DEBUG, "": logging.INFO, "-": logging.ERROR})
 _ON: Final = frozenset({"on", "true", "1", "yes"})
@@ -160,6 +163,7 @@ class _Builder:
         self.items: list[Item] = []
         self.problems: list[Problem] = []
         self.unknown: list[Item] = []
+        self.hints: dict[str, str] = {}
 
     def build(self) -> Settings:
         return Settings(
@@ -331,8 +335,15 @@ class _Builder:
         return None
 
     def hint(self, name: str) -> str:
-        did = self.registry.did_you_mean(name)
-        return f"; {did}" if did else ""
+        # Once per distinct name: a long bad setting may repeat one typo many times; and
+        # only for the problems a message lists (the search is the costly part).
+        hint = self.hints.get(name)
+        if hint is None and len(self.problems) >= MESSAGE_PROBLEMS_LIMIT:
+            return ""
+        if hint is None:
+            did = self.registry.did_you_mean(name)
+            hint = self.hints[name] = f"; {did}" if did else ""
+        return hint
 
 
 def format_problems(problems: tuple[Problem, ...], where: str, hint: str) -> str:
@@ -340,10 +351,14 @@ def format_problems(problems: tuple[Problem, ...], where: str, hint: str) -> str
     One message for all ``problems``: what is wrong with each item and where, then ``hint``.
 
     A problem with a negative ``start`` is a keyword argument, shown without a position.
+    The first ``MESSAGE_PROBLEMS_LIMIT`` problems are listed, then how many more there are.
     """
+    shown = problems[:MESSAGE_PROBLEMS_LIMIT]
     lines = [f"{p.text!r} at position {p.start}: {p.reason}" if p.start >= 0 else f"{p.text}: {p.reason}"
-             for p in problems]  # fmt: skip
-    if len(lines) == 1:
+             for p in shown]  # fmt: skip
+    if len(problems) == 1:
         return f"invalid {where}: {lines[0]}\n{hint}"
+    if len(problems) > len(shown):
+        lines.append(f"... and {len(problems) - len(shown):,} more")
     body = "\n".join(f"  {line}" for line in lines)
-    return f"invalid {where} ({len(lines)} items):\n{body}\n{hint}"
+    return f"invalid {where} ({len(problems):,} items):\n{body}\n{hint}"
