@@ -213,6 +213,17 @@ def test_mock_patch_survives_a_level_change(collect: _Collect) -> None:
     assert ["real"] == _messages(collect)
 
 
+def _made_as(cls: type[logging.Logger], name: str) -> logging.Logger:
+    # logging.getLogger(name) with the logger class set to ``cls`` for this one call.
+    manager = logging.Logger.manager
+    saved = manager.loggerClass
+    manager.loggerClass = cls
+    try:
+        return logging.getLogger(name)
+    finally:
+        manager.loggerClass = saved
+
+
 def test_subclass_keeps_its_own_methods(collect: _Collect) -> None:
     """
     A subclass that defines a level method keeps it; the others are still switched.
@@ -222,13 +233,7 @@ def test_subclass_keeps_its_own_methods(collect: _Collect) -> None:
         def info(self, msg: object, *args: object, **kwargs: object) -> None:
             super().info(f"{msg}!", *args, **kwargs)  # type: ignore[arg-type]
 
-    manager = logging.Logger.manager
-    saved = manager.loggerClass
-    manager.loggerClass = Shouting
-    try:
-        log = logging.getLogger("fasttest.shouting")
-    finally:
-        manager.loggerClass = saved
+    log = _made_as(Shouting, "fasttest.shouting")
     assert isinstance(log, Shouting)
     log.setLevel(logging.INFO)
     log.info("hello")
@@ -382,13 +387,7 @@ def test_subclass_record_and_handle_overrides_are_used(collect: _Collect) -> Non
             record.handled = True
             super().handle(record)
 
-    manager = logging.Logger.manager
-    saved = manager.loggerClass
-    manager.loggerClass = Custom
-    try:
-        log = logging.getLogger("fasttest.custom")
-    finally:
-        manager.loggerClass = saved
+    log = _made_as(Custom, "fasttest.custom")
     log.setLevel(logging.DEBUG)
     log.debug("custom")
     (record,) = collect.records

@@ -63,6 +63,24 @@ class TestExports:
             assert issubclass(cls, logdial.LogdialError)
 
 
+#: The modules ``import logdial`` loads (and all that a program giving no settings uses).
+EAGER_MODULES = [
+    "logdial._apply",
+    "logdial._env",
+    "logdial._errors",
+    "logdial._fast",
+    "logdial._formatting",
+    "logdial._frozen",
+    "logdial._handlers",
+    "logdial._lazy",
+    "logdial._levels",
+    "logdial._ranks",
+    "logdial._registry",
+    "logdial._settings",
+    "logdial._system",
+]
+
+
 class TestImport:
     """
     Importing logdial does nothing but define names.
@@ -82,22 +100,7 @@ class TestImport:
             "print(sorted(m for m in sys.modules if m.startswith('logdial')))\n"
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-        modules = [
-            "logdial",
-            "logdial._apply",
-            "logdial._env",
-            "logdial._errors",
-            "logdial._fast",
-            "logdial._formatting",
-            "logdial._frozen",
-            "logdial._handlers",
-            "logdial._lazy",
-            "logdial._levels",
-            "logdial._ranks",
-            "logdial._registry",
-            "logdial._settings",
-            "logdial._system",
-        ]
+        modules = ["logdial", *EAGER_MODULES]
         assert f"[]\n[]\n{modules}\n" == out
 
     def test_what_a_quiet_program_imports(self) -> None:
@@ -124,21 +127,7 @@ class TestImport:
             "    pass\n"
             "print(sorted(set(new()) - set(quiet)))\n"
         )
-        quiet = [
-            "logdial._apply",
-            "logdial._env",
-            "logdial._errors",
-            "logdial._fast",
-            "logdial._formatting",
-            "logdial._frozen",
-            "logdial._handlers",
-            "logdial._lazy",
-            "logdial._levels",
-            "logdial._ranks",
-            "logdial._registry",
-            "logdial._settings",
-            "logdial._system",
-        ]
+        quiet = EAGER_MODULES
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         used = ["logdial._context", "logdial._grammar", "logdial._trace", "logdial._tracing"]
         assert f"{quiet}\n{used}\n" == result.stdout
