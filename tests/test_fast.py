@@ -99,9 +99,12 @@ def test_captured_method_follows_later_changes(collect: _Collect) -> None:
     log = fast_logger("fasttest.captured")
     debug = log.debug
     debug("before")
+    assert log.enabled is False
     logging.getLogger("fasttest").setLevel(logging.DEBUG)  # a parent's level, set directly
+    assert log.enabled is True
     debug("while on")
     logging.getLogger("fasttest").setLevel(logging.INFO)
+    assert log.enabled is False
     debug("after")
     assert ["while on"] == _messages(collect)
     assert debug is log.debug
