@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import pty
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +64,21 @@ def demo() -> Iterator[LogSystem]:
     logs = build_system()
     yield logs
     logs.reset()
+
+
+@pytest.fixture
+def terminal() -> Iterator[tuple[int, io.TextIOWrapper]]:
+    """
+    A real pseudo-terminal: (the master side to read, a text stream on the terminal
+    side, for the test to make ``sys.stderr``).
+    """
+    master, slave = pty.openpty()
+    stream = open(slave, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    try:
+        yield master, stream
+    finally:
+        stream.close()
+        os.close(master)
 
 
 @pytest.fixture

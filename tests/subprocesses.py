@@ -1,9 +1,10 @@
-"""Shared helpers for tests that run Python (the demo, scripts) in real subprocesses."""
+"""Shared helpers for tests that run Python (the demo, scripts) in real subprocesses, or read a terminal."""
 
 from __future__ import annotations
 
 import os
 import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,34 @@ def tlparse(trace: Path, out: Path, *flags: str) -> Tlparse:
             key, value = field.split(": ")
             stats[key] = int(value)
     return Tlparse(done.returncode, done.stderr, stats, out)
+
+
+def read_pty(master: int, timeout: float = 10.0) -> bytes:
+    """
+    Everything written to the pty so far (until its other end closes, or a pause).
+    """
+    chunks = []
+    while select.select([master], [], [], timeout)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        timeout = 0.2  # once output came, a short pause means it is all there
+    return b"".join(chunks)
+
+
+def demo_trace(directory: Path) -> Path:
+    """
+    Run the demo with ``TORCH_TRACE=directory`` (``python -m logdial.demo``); its trace file.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "logdial.demo"],
+        env=child_environ(TORCH_TRACE=str(directory)),
+        capture_output=True,
+        check=True,
+    )
+    (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
+    return trace

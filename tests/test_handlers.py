@@ -8,13 +8,12 @@ import logging
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.subprocesses import read_pty
 
 from logdial import FormatError, GlogFormatter, LogSystem
 from logdial._formatting import PercentFormatter
@@ -45,37 +44,6 @@ def console(which: str = "stderr", color: bool = True) -> ConsoleHandler:
     """
     plain = PercentFormatter("%(levelname)s %(name)s: %(message)s")
     return ConsoleHandler("testsys", which, plain, GlogFormatter(color=True) if color else None)  # type: ignore[arg-type]
-
-
-def read_pty(master: int, timeout: float = 10.0) -> bytes:
-    """
-    Everything written to the pty so far (until its other end closes, or a pause).
-    """
-    chunks = []
-    while select.select([master], [], [], timeout)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-        timeout = 0.2  # once output came, a short pause means it is all there
-    return b"".join(chunks)
-
-
-@pytest.fixture
-def tty() -> Iterator[tuple[int, io.TextIOWrapper]]:
-    """
-    A real pseudo-terminal: (the master fd to read, a text stream on the terminal side).
-    """
-    master, slave = pty.openpty()
-    stream = open(slave, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
-    try:
-        yield master, stream
-    finally:
-        stream.close()
-        os.close(master)
 
 
 def warn(name: str, msg: str = "hello") -> None:
@@ -205,22 +173,22 @@ class TestConsoleHandler:
         console().handle(record())
         assert PLAIN + "\n" == capsys.readouterr().err
 
-    def test_color_on_a_tty(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+    def test_color_on_a_tty(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
         """
         On a real terminal the colour formatter is used.
         """
-        master, stream = tty
+        master, stream = terminal
         with contextlib.redirect_stderr(stream):
             console().handle(record())
         expected = rf"{re.escape(COLORED)}1114 22:13:20\.500000 1 /nowhere/mod\.py:7\] hello\r\n"
         assert re.fullmatch(expected, read_pty(master).decode()), expected
 
-    def test_tty_then_not(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+    def test_tty_then_not(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
         """
         The terminal check follows the stream: after a terminal, a plain stream gets
         plain text again.
         """
-        master, stream = tty
+        master, stream = terminal
         handler = console()
         buffer = io.StringIO()
         with contextlib.redirect_stderr(stream):
@@ -229,11 +197,11 @@ class TestConsoleHandler:
             handler.handle(record())
         assert (True, PLAIN + "\n") == (read_pty(master).startswith(COLORED.encode()), buffer.getvalue())
 
-    def test_no_color_formatter_on_a_tty(self, tty: tuple[int, io.TextIOWrapper]) -> None:
+    def test_no_color_formatter_on_a_tty(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
         """
         Without a colour formatter (NO_COLOR, or a custom format) a terminal gets plain text.
         """
-        master, stream = tty
+        master, stream = terminal
         with contextlib.redirect_stderr(stream):
             console(color=False).handle(record())
         assert (PLAIN + "\r\n").encode() == read_pty(master)
@@ -594,13 +562,13 @@ class TestSystemOutput:
         )
 
     def test_color_on_a_tty(
-        self, system: LogSystem, tty: tuple[int, io.TextIOWrapper], tmp_path: Path, here: None
+        self, system: LogSystem, terminal: tuple[int, io.TextIOWrapper], tmp_path: Path, here: None
     ) -> None:
         """
         With stderr on a terminal the line is coloured there, and the file gets the same
         line without colour.
         """
-        master, stream = tty
+        master, stream = terminal
         path = tmp_path / "out.log"
         with contextlib.redirect_stderr(stream):
             system.init({"TESTSYS_LOGS_OUT": str(path)})
@@ -613,11 +581,11 @@ class TestSystemOutput:
             text,
         ), (shown, text)
 
-    def test_no_color_on_a_tty(self, system: LogSystem, tty: tuple[int, io.TextIOWrapper], here: None) -> None:
+    def test_no_color_on_a_tty(self, system: LogSystem, terminal: tuple[int, io.TextIOWrapper], here: None) -> None:
         """
         NO_COLOR keeps a terminal plain.
         """
-        master, stream = tty
+        master, stream = terminal
         with contextlib.redirect_stderr(stream):
             system.init({"NO_COLOR": "1"})
             warn("testsys.core")

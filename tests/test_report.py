@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 from tests.subprocesses import child_environ
+from tests.subprocesses import demo_trace as run_demo
 
 from logdial import LogSystem
 from logdial._highlight import guess_language, highlight
@@ -175,15 +176,7 @@ def demo_trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     The trace of a run of the demo (``TORCH_TRACE=dir python -m logdial.demo``).
     """
-    directory = tmp_path_factory.mktemp("demo_trace")
-    subprocess.run(
-        [sys.executable, "-m", "logdial.demo"],
-        env=child_environ(TORCH_TRACE=str(directory)),
-        capture_output=True,
-        check=True,
-    )
-    (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
-    return trace
+    return run_demo(tmp_path_factory.mktemp("demo_trace"))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ Run as a module, it regenerates the README's screenshot:
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -18,7 +17,7 @@ from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
-from tests.subprocesses import child_environ
+from tests.subprocesses import demo_trace
 
 from logdial import LogSystem
 from logdial._report import write_report
@@ -98,20 +97,6 @@ def const(value: T) -> Callable[[], T]:
     A callback that returns ``value`` (for trace_structured's metadata_fn and payload_fn).
     """
     return lambda: value
-
-
-def demo_trace(directory: Path) -> Path:
-    """
-    Run the demo with ``TORCH_TRACE=directory``; its trace file.
-    """
-    subprocess.run(
-        [sys.executable, "-m", "logdial.demo"],
-        env=child_environ(TORCH_TRACE=str(directory)),
-        capture_output=True,
-        check=True,
-    )
-    (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
-    return trace
 
 
 def screenshot(browser: Browser, index: Path, event: int, path: Path, scale: float = 1) -> None:

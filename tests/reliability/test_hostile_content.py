@@ -13,15 +13,13 @@ import contextlib
 import io
 import logging
 import os
-import pty
 import re
-import select
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.reliability._support import GLOG_LINE
+from tests.subprocesses import read_pty
 
 from logdial import LogSystem
 
@@ -39,38 +37,6 @@ HOSTILE_SHOWN = (
 )
 #: The ANSI sequences logdial itself writes: the colour of the level letter.
 OWN_COLOUR = re.compile(rb"^\x1b\[(?:2|32|33|31|1;31)m([VIWEC])\x1b\[0m", re.MULTILINE)
-
-
-def read_pty(master: int, timeout: float = 10.0) -> bytes:
-    """
-    What the terminal received so far (until a short pause after the first output).
-    """
-    chunks = []
-    while select.select([master], [], [], timeout)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-        timeout = 0.2
-    return b"".join(chunks)
-
-
-@pytest.fixture
-def terminal() -> Iterator[tuple[int, io.TextIOWrapper]]:
-    """
-    A real pseudo-terminal: (the master side to read, a text stream on the terminal
-    side, for the test to make ``sys.stderr``).
-    """
-    master, slave = pty.openpty()
-    stream = open(slave, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
-    try:
-        yield master, stream
-    finally:
-        stream.close()
-        os.close(master)
 
 
 def shown_lines(master: int) -> list[str]:
