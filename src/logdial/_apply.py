@@ -274,7 +274,7 @@ class Applier:
                 if self.handlers and not self._covered(name):
                     self._attach(name)
                     attached = True
-            if not attached:
+            if not attached:  # the loggers whose level or floor moved (FastLogger flags follow)
                 clear_caches_below(changed, leaves=fresh)
         if attached:  # a new top may stand above an old one, which must then let go
             minimal = _tops(self.tops)
@@ -283,9 +283,6 @@ class Applier:
             self.tops = minimal
             self._set_rank_level()
             _clear_level_caches()
-            return
-        for name in names:  # a FastLogger's flags follow its floor, which may have moved
-            logging.getLogger(name)._cache.clear()  # type: ignore[attr-defined]
 
     def release_all(self) -> None:
         """

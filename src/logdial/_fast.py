@@ -283,16 +283,15 @@ class FastLogger(logging.Logger):
         # A subclass that defines a level method of its own keeps it: only the methods
         # written here are switched.
         cls = type(self)
-        switches: list[tuple[str, _Switch]] = []
-        for attribute in ("debug", "info", "warning", "error", "critical"):
+        switches: list[tuple[int, _Switch]] = []  # (its index in the flags, the switch)
+        for index, (attribute, function) in enumerate(_METHODS.items()):
             method = getattr(self, attribute)
-            if getattr(cls, attribute) is _METHODS[attribute]:
+            if getattr(cls, attribute) is function:
                 method = _Switch(method)
-                switches.append((attribute, method))
+                switches.append((index, method))
             setattr(self, attribute, method)
         setattr(self, "fatal", self.critical)  # noqa: B010 (mypy: a method of the class)
         self._switches = tuple(switches)
-        self._switched = (True, True, True, True, True)
 
     def refresh(self) -> None:
         """
@@ -300,20 +299,20 @@ class FastLogger(logging.Logger):
         and the floor.
         """
         threshold = max(self.getEffectiveLevel(), self.manager.disable + 1, self.floor_of(self.name))
+        before = (self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical)
         self.enabled = threshold <= logging.DEBUG
         self._on_info = threshold <= logging.INFO
         self._on_warning = threshold <= logging.WARNING
         self._on_error = threshold <= logging.ERROR
         self._on_critical = threshold <= logging.CRITICAL
         flags = (self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical)
-        if flags != self._switched:
-            self._switched = flags
-            for attribute, switch in self._switches:
-                switch.turn(flags[_INDEX[attribute]])
+        if flags != before:  # the switches point as the flags did (all on, at first)
+            for index, switch in self._switches:
+                switch.turn(flags[index])
 
 
+#: The level methods a FastLogger switches, in the order of its flags.
 _METHODS: Final = {"debug": _debug, "info": _info, "warning": _warning, "error": _error, "critical": _critical}
-_INDEX: Final = {name: index for index, name in enumerate(_METHODS)}
 
 
 def loggers_state() -> tuple[int, str | None]:
