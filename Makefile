@@ -25,8 +25,8 @@ demo: install
 	done
 
 lint: $(VENV)/.deps-test
-	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m ruff format --check src tests benchmarks tools
 
 typecheck: $(VENV)/.deps-test
 	$(PY) -m mypy

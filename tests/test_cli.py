@@ -23,10 +23,14 @@ from logdial.demo._registrations import build_system
 SCRIPT = Path(sys.executable).parent / "logdial"
 LAUNCHERS = {"script": [str(SCRIPT)], "module": [sys.executable, "-m", "logdial"]}
 
-DEMO_LIST = (
-    "minitorch: 3 components, 12 artifacts (logdial.demo._registrations:system, from logdial)\n"
+TORCH_VARIABLES = (
     "  variables: TORCH_LOGS TORCH_LOGS_OUT TORCH_LOGS_FORMAT TORCH_LOGS_CONSOLE TORCH_LOGS_STRICT TORCH_LOGS_RANKS "
     "TORCH_LOGS_RANKS_OTHERS TORCH_TRACE\n"
+)
+DEMO_LIST = (
+    "minitorch: 3 components, 12 artifacts (logdial.demo._registrations:system, from logdial)\n"
+    f"{TORCH_VARIABLES}"
+    "  logdial's demo: its variables are read only by `python -m logdial.demo`\n"
 )
 BAD_SETTING = (
     "logdial: invalid minitorch settings: '+dynamoo' at position 0: not a registered component or artifact, "
@@ -86,18 +90,32 @@ def site(tmp_path: Path) -> Path:
     return write_plugins(tmp_path / "site")
 
 
+@pytest.fixture(scope="module")
+def torch_list() -> str:
+    """
+    What ``logdial list`` says of the installed torch (the test extra installs it): its
+    counts as logdial.pytorch reads them (test_pytorch_fidelity compares them with torch's).
+    """
+    code = "from logdial.pytorch._command import load_system; r = load_system().registry; "
+    code += "print(len(r.components), len(r.artifacts))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8", check=True, timeout=240)
+    components, artifacts = done.stdout.split()
+    where = "(logdial.pytorch._command:system, from logdial)"
+    return f"torch: {components} components, {artifacts} artifacts {where}\n{TORCH_VARIABLES}"
+
+
 class TestList:
     """
     ``logdial list``.
     """
 
-    def test_demo(self, cli: Cli) -> None:
+    def test_demo(self, cli: Cli, torch_list: str) -> None:
         """
-        The installed demo, with its variables and counts.
+        The installed demo, labelled as the demo, with its variables and counts; torch's system.
         """
-        assert Output(0, DEMO_LIST, "") == cli("list")
+        assert Output(0, DEMO_LIST + torch_list, "") == cli("list")
 
-    def test_broken_plugins_are_listed(self, cli: Cli, site: Path) -> None:
+    def test_broken_plugins_are_listed(self, cli: Cli, site: Path, torch_list: str) -> None:
         """
         Plugins that fail to load are listed with their error; the others still work; exit 0.
         """
@@ -108,7 +126,7 @@ class TestList:
             "fake: 1 component, 2 artifacts (fakesys.logs:system, from fakesys)\n"
             "  variables: FAKE_LOGS FAKE_LOGS_OUT FAKE_LOGS_FORMAT FAKE_LOGS_CONSOLE FAKE_LOGS_STRICT FAKE_LOGS_RANKS "
             "FAKE_LOGS_RANKS_OTHERS FAKE_TRACE\n"
-            f"{DEMO_LIST}"
+            f"{DEMO_LIST}{torch_list}"
             "wrongtype: error: cannot load system 'wrongtype': fakesys.logs:COUNT is not a logdial.LogSystem "
             "(its type is int)\n"
         )
@@ -180,7 +198,7 @@ class TestHelp:
         """
         An unknown name is a usage error (2), naming the installed systems.
         """
-        assert Output(2, "", "logdial: no system named 'nope'; installed: minitorch\n") == cli("help", "nope")
+        assert Output(2, "", "logdial: no system named 'nope'; installed: minitorch, torch\n") == cli("help", "nope")
 
     def test_broken_system(self, cli: Cli, site: Path) -> None:
         """
@@ -333,7 +351,8 @@ modules: none named
         """
         The same message as for ``help``.
         """
-        assert Output(2, "", "logdial: no system named 'torch'; installed: minitorch\n") == script("explain", "torch")
+        expected = "logdial: no system named 'pytorch'; installed: minitorch, torch\n"
+        assert Output(2, "", expected) == script("explain", "pytorch")
 
 
 @pytest.fixture

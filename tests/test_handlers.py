@@ -542,6 +542,17 @@ class TestSystemOutput:
         warn("testsys.io")
         assert "<t>\nWARNING:testsys.io:hello\n" == capsys.readouterr().err
 
+    def test_artifact_empty_log_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``log_format=""`` is the message alone, as for ``logging.Formatter("")`` and in
+        torch's registry (its ``custom_format_test_artifact``); every line of it.
+        """
+        system.register_artifact("trace", "A trace.", log_format="")
+        system.init({"TESTSYS_LOGS": "trace"})
+        system.getArtifactLogger("testsys.core", "trace").debug("just %s\nthis", "it")
+        assert "just it\nthis\n" == capsys.readouterr().err
+        assert "%(message)s" == system.registry.artifacts["trace"].log_format
+
     def test_traceback(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A logged exception is written with every traceback line prefixed.
@@ -788,3 +799,153 @@ class TestColorEndToEnd:
         pid, shown, piped = run_child(python, {"TTYSYS_LOGS_CONSOLE": "stdout"}, tty_stdout=True)
         expected = rf"{re.escape(COLORED)}{STAMP} {pid} <string>:6\] hello\r\n"
         assert (True, "") == (bool(re.fullmatch(expected, shown)), piped), shown
+
+
+def components_system() -> LogSystem:
+    """
+    ``shop`` with handlers on each component's logger (``placement="components"``).
+    """
+    logs = LogSystem("shop", placement="components")
+    logs.register_log("orders", ["shop.orders"])
+    logs.register_log("payments", ["shop.payments", "shop.legacy.pay"])
+    logs.register_artifact("sql", "Every SQL statement.")
+    return logs
+
+
+class TestPlacementComponents:
+    """
+    ``placement="components"``: every logger a component registers carries handler
+    objects of its own, writing to the system's outputs, and each record is written once.
+    """
+
+    CARRIERS = ("shop", "shop.orders", "shop.payments", "shop.legacy.pay")
+
+    def test_each_logger_its_own_handler_objects(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        One console handler object per carrier, none shared, propagation stopped on each.
+        """
+        logs = components_system()
+        logs.init({"SHOP_LOGS": "orders"})
+        handlers = [logging.getLogger(n).handlers for n in self.CARRIERS]
+        assert [1, 1, 1, 1] == [len(h) for h in handlers]
+        assert 4 == len({id(h[0]) for h in handlers})
+        assert all(isinstance(h[0], ConsoleHandler) and is_logdial_handler(h[0], "shop") for h in handlers)
+        assert [False] * 4 == [logging.getLogger(n).propagate for n in self.CARRIERS]
+        assert logging.getLogger("shop.legacy").handlers == []  # not a component's logger
+        logs.reset()
+        assert [[]] * 4 == [logging.getLogger(n).handlers for n in self.CARRIERS]
+
+    @pytest.mark.parametrize("propagate", [False, True])
+    def test_each_record_once(self, capsys: pytest.CaptureFixture[str], tmp_path: Path, propagate: bool) -> None:
+        """
+        Records of every logger, including ones that propagate past several carriers
+        (``propagate=True``, or a carrier whose propagation user code turned on), are
+        written once to the console and to the file, and reach the application's handler
+        once when they propagate.
+        """
+        seen: list[str] = []
+
+        class Collect(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                seen.append(record.getMessage())
+
+        collect = Collect()
+        logging.getLogger().addHandler(collect)
+        logs = components_system()
+        log = tmp_path / "shop.log"
+        logs.set_output(file=str(log), propagate=propagate)
+        logs.init({"SHOP_LOGS": "orders,payments,sql"})
+        logging.getLogger("shop.legacy.pay").propagate = True  # as user code may do
+        try:
+            for name in ("shop.orders.x", "shop.legacy.pay.y", "shop.legacy.z", "shop"):
+                logging.getLogger(name).warning(f"from {name}")
+            logs.getArtifactLogger("shop.orders", "sql").debug("from sql")
+        finally:
+            logging.getLogger().removeHandler(collect)
+            logs.reset()
+        messages = ["from shop.orders.x", "from shop.legacy.pay.y", "from shop.legacy.z", "from shop", "from sql"]
+        console, written = capsys.readouterr().err, log.read_text(encoding="utf-8")
+        for message in messages:
+            ending = re.compile(f" {re.escape(message)}$", re.MULTILINE)
+            assert (1, 1) == (len(ending.findall(console)), len(ending.findall(written))), message
+        assert (messages if propagate else []) == seen
+
+    def test_file_shared_by_the_siblings(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        Two handlers per carrier with a file; one descriptor for all of them, closed once.
+        """
+        logs = components_system()
+        logs.set_output(file=str(tmp_path / "shop.log"))
+        logs.init({})
+        files = [h for n in self.CARRIERS for h in logging.getLogger(n).handlers if isinstance(h, FileHandler)]
+        assert 4 == len(files)
+        assert 1 == len({id(h.output) for h in files})
+        fd = files[0].output.fd
+        assert fd is not None
+        os.fstat(fd)
+        logs.reset()
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(fd)
+
+    def test_a_failing_output_is_reported_once(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A file that cannot be written (``/dev/full``) is reported once for the system,
+        not once per handler object.
+        """
+        logs = components_system()
+        logs.set_output(file="/dev/full", console="none")
+        logs.init({"SHOP_LOGS": "orders,payments"})
+        for name in ("shop.orders", "shop.payments", "shop.legacy.pay", "shop"):
+            logging.getLogger(name).warning("lost")
+        logs.reset()
+        err = capsys.readouterr().err
+        assert 1 == err.count("shop logs: cannot write the log file /dev/full (No space left on device)")
+
+    def test_component_registered_after_init(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        A component registered later gets handler objects of its own at once.
+        """
+        logs = components_system()
+        logs.init({})
+        logs.register_log("stock", ["shop.stock"])
+        logger = logging.getLogger("shop.stock")
+        assert (1, False) == (len(logger.handlers), logger.propagate)
+        assert logger.handlers[0] not in logging.getLogger("shop").handlers
+        logger.warning("in stock")
+        logs.reset()
+        assert 1 == capsys.readouterr().err.count("in stock")
+
+    def test_placement_is_checked(self) -> None:
+        """
+        Only the two placements exist.
+        """
+        with pytest.raises(ValueError, match="placement must be 'top' or 'components', not 'every'"):
+            LogSystem("shop", placement="every")  # type: ignore[arg-type]
+
+
+class TestUserFormatterOnTheConsole:
+    """
+    A formatter set on a console handler (``setFormatter``) replaces logdial's layout.
+    """
+
+    def test_restyles(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        Off a terminal the text is kept as written.
+        """
+        handler = console(color=True)
+        handler.setFormatter(logging.Formatter("MINE %(levelname)s: %(message)s"))
+        handler.handle(record("a \x1b[2J b"))
+        assert "MINE WARNING: a \x1b[2J b\n" == capsys.readouterr().err
+
+    def test_escaped_on_a_terminal(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
+        """
+        On a terminal the user's formatter gets the record with its control characters
+        escaped, and no colour is added.
+        """
+        master, stream = terminal
+        handler = console(color=True)
+        handler.setFormatter(logging.Formatter("MINE %(levelname)s: %(message)s"))
+        with contextlib.redirect_stderr(stream):
+            handler.handle(record("a \x1b[2J b"))
+            stream.flush()
+        assert b"MINE WARNING: a \\x1b[2J b\r\n" == read_pty(master, timeout=5)

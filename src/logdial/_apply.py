@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from ._fast import loggers_state
 from ._frozen import Frozen
+from ._handlers import sibling_of
 from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
 
-__all__ = ["Applier", "FloorFilter", "OwnLevelFilter", "Plan"]
+__all__ = ["Applier", "FloorFilter", "NearestCarrierFilter", "OwnLevelFilter", "Plan"]
 
 
 class Plan(Frozen):
@@ -195,6 +196,32 @@ class FloorFilter(logging.Filter):
         return record.levelno >= self._settings_floor(record.name)
 
 
+class NearestCarrierFilter(logging.Filter):
+    """
+    On a handler object of logger ``name``, when each of a system's loggers carries
+    handler objects of its own: passes a record only when ``name`` is the nearest
+    logger above it (or its own) that carries logdial's handlers, so that a record that
+    propagates past several of them (``propagate=True``, for caplog) is written once.
+    """
+
+    def __init__(self, name: str, carriers: Collection[str]) -> None:
+        super().__init__()
+        self.carrier = name
+        self.carriers = carriers
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether this handler's logger is the nearest carrier of ``record``'s logger.
+        """
+        name, carriers = record.name, self.carriers
+        while name not in carriers:
+            cut = name.rfind(".")
+            if cut < 0:
+                return False  # not under any carrier: a record of another system's logger
+            name = name[:cut]
+        return name == self.carrier
+
+
 def _tops(names: Iterable[str]) -> set[str]:
     """
     The names that have no ancestor among ``names``: where logdial's handlers go.
@@ -220,13 +247,27 @@ class Applier:
     module named in the settings), the level and propagation it had are kept and
     restored once no setting names it any more. Handlers that are not logdial's are
     never touched. Callers hold the system's lock.
+
+    Where the handlers go (``placement``): ``"top"`` puts the handler objects on the
+    topmost owned loggers only; ``"components"`` also gives every logger a component
+    registers handler objects of its own (siblings of the system's, writing to the same
+    outputs), with propagation set on each, as torch does, and a
+    ``NearestCarrierFilter`` on each so that every record is written once however
+    propagation is set.
     """
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, placement: str = "top") -> None:
         self.root = root
+        self.placement = placement
         self.owned: set[str] = set()
         self.tops: set[str] = set()
+        #: The loggers that carry logdial's handler objects: the tops, and with
+        #: placement "components" the loggers components register. One set, changed in
+        #: place: the NearestCarrierFilters read it.
+        self.carriers: set[str] = set()
         self.handlers: tuple[logging.Handler, ...] = ()
+        # carrier → its own handler objects (placement "components")
+        self._siblings: dict[str, tuple[logging.Handler, ...]] = {}
         self.propagate = False
         #: The level logdial's handlers pass (the rank filter: higher on the ranks that
         #: are not to log); 0 passes everything.
@@ -247,7 +288,8 @@ class Applier:
             self._release(name)
         self.owned = owned
         self._place_own_filters(plan.own_levels())
-        self._place(_tops(owned), tuple(handlers) if handlers is not None else self.handlers)
+        tops = _tops(owned)
+        self._place(tops, self._carriers(plan, tops), tuple(handlers) if handlers is not None else self.handlers)
         self._set_rank_level()
         _clear_level_caches()
 
@@ -262,6 +304,7 @@ class Applier:
         changed = self.floor_filter.add(plan, names)
         known = logging.Logger.manager.loggerDict
         fresh = set()
+        components = plan.registry.logger_names if self.placement == "components" else frozenset()
         with logging._lock:  # type: ignore[attr-defined]  # (no logger is made meanwhile)
             for name in names:
                 if name not in known:
@@ -272,13 +315,17 @@ class Applier:
                 self._set_level(name, level)
                 self.owned.add(name)
                 if self.handlers and not self._covered(name):
+                    self.tops.add(name)
                     self._attach(name)
                     attached = True
+                elif self.handlers and name in components:
+                    self._attach(name)  # a component's logger carries handlers of its own
             if not attached:  # the loggers whose level or floor moved (FastLogger flags follow)
                 clear_caches_below(changed, leaves=fresh)
         if attached:  # a new top may stand above an old one, which must then let go
             minimal = _tops(self.tops)
-            for name in self.tops - minimal:
+            carriers = self._carriers(plan, minimal)
+            for name in self.carriers - carriers:
                 self._detach(name)
             self.tops = minimal
             self._set_rank_level()
@@ -288,7 +335,7 @@ class Applier:
         """
         Remove logdial's handlers and give every logger back its level and propagation.
         """
-        self._place(set(), ())
+        self._place(set(), frozenset(), ())
         self._place_own_filters({})
         for name in self.owned:
             self._release(name)
@@ -300,9 +347,19 @@ class Applier:
 
     # -- internals ----------------------------------------------------------------
 
+    def _carriers(self, plan: Plan, tops: Iterable[str]) -> frozenset[str]:
+        if self.placement != "components":
+            return frozenset(tops)
+        return frozenset(tops).union(n for n in plan.registry.logger_names if n in self.owned)
+
+    def _all_handlers(self) -> Iterator[logging.Handler]:
+        yield from self.handlers
+        for siblings in self._siblings.values():
+            yield from siblings
+
     def _set_rank_level(self) -> None:
         level = self.rank_level
-        for handler in self.handlers:
+        for handler in self._all_handlers():
             if handler.level != level:
                 handler.setLevel(level)
         self.floor_filter.rank_level = level
@@ -331,36 +388,56 @@ class Applier:
         else:
             logger.level = logging.NOTSET
 
-    def _place(self, tops: set[str], handlers: tuple[logging.Handler, ...]) -> None:
-        for name in self.tops - tops:
+    def _place(self, tops: set[str], carriers: frozenset[str], handlers: tuple[logging.Handler, ...]) -> None:
+        for name in self.carriers - carriers:
             self._detach(name)
         if handlers != self.handlers:
-            for name in self.tops & tops:
+            for name in self.carriers & carriers:
                 self._detach(name)
         self.handlers = handlers
         for handler in handlers:
             if self.floor_filter not in handler.filters:
                 handler.addFilter(self.floor_filter)
-        for name in tops:
-            self._attach(name)
         self.tops = tops
+        for name in carriers:
+            self._attach(name)
+
+    def _handlers_of(self, name: str) -> tuple[logging.Handler, ...]:
+        # The handler objects logger `name` carries: the system's own, or (placement
+        # "components") siblings of them for this logger alone.
+        if self.placement != "components":
+            return self.handlers
+        siblings = self._siblings.get(name)
+        if siblings is None:
+            carrier = NearestCarrierFilter(name, self.carriers)
+            siblings = tuple(sibling_of(h) for h in self.handlers)
+            for handler in siblings:
+                handler.addFilter(self.floor_filter)
+                handler.addFilter(carrier)
+            self._siblings[name] = siblings
+        return siblings
 
     def _attach(self, name: str) -> None:
+        self.carriers.add(name)
         logger = logging.getLogger(name)
-        for handler in self.handlers:
+        for handler in self._handlers_of(name):
             if handler not in logger.handlers:
                 logger.addHandler(handler)
         logger.propagate = self.propagate
-        self.tops.add(name)
 
     def _detach(self, name: str) -> None:
         logger = logging.getLogger(name)
         for handler in self.handlers:
             logger.removeHandler(handler)
+        for handler in self._siblings.pop(name, ()):
+            logger.removeHandler(handler)
+            handler.close()
+        self.carriers.discard(name)
         saved = self._saved.get(name)
         logger.propagate = saved[1] if saved is not None else True
 
     def _covered(self, name: str) -> bool:
+        # Whether a top stands above `name` (or is `name`).
         parts = name.split(".")
         return any(".".join(parts[:i]) in self.tops for i in range(1, len(parts) + 1))
 

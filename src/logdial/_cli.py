@@ -197,6 +197,8 @@ def _list(args: argparse.Namespace) -> int:
         counts = f"{_count(len(registry.components), 'component')}, {_count(len(registry.artifacts), 'artifact')}"
         out.write(f"{plugin.name}: {counts} ({where})\n")
         out.write(f"  variables: {' '.join(variables(system))}\n")
+        if plugin.module.startswith("logdial.demo"):  # it shares TORCH_LOGS with torch's system
+            out.write("  logdial's demo: its variables are read only by `python -m logdial.demo`\n")
     return OK
 
 

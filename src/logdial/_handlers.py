@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 else:
     _StreamHandler = logging.StreamHandler
 
-__all__ = ["ConsoleHandler", "FileHandler", "NullHandler", "RoutingFormatter", "is_logdial_handler"]
+__all__ = [
+    "ConsoleHandler",
+    "FileHandler",
+    "NullHandler",
+    "Output",
+    "RoutingFormatter",
+    "is_logdial_handler",
+    "sibling_of",
+]
 
 CONSOLES: Final = ("stderr", "stdout", "none")
 _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
@@ -67,6 +75,35 @@ def _notice(message: str) -> None:
             stream.flush()
 
 
+class Output:
+    """
+    The state of one output, shared by every handler object that writes to it: a system
+    whose loggers each carry handler objects of their own (``placement="components"``)
+    has one console and one file all the same, and reports a failure of each once.
+
+    Attributes:
+        failed: a failure of the output was reported (it is not reported again).
+        dead: the console stream that failed with an ``OSError``: nothing more is written
+            to it, until ``sys.stderr`` (or stdout) is another stream.
+        tty: the console stream last asked whether it is a terminal, and the answer.
+        fd: the log file's descriptor (``None`` once closed).
+        regular: whether the log file is a regular file (else a pipe, a terminal...).
+        torn: a record may have been cut short: the next one starts on a line of its own.
+        owner: the handler that opened the file, and closes it.
+    """
+
+    __slots__ = ("dead", "failed", "fd", "owner", "regular", "torn", "tty")
+
+    def __init__(self) -> None:
+        self.failed = False
+        self.dead: object = None
+        self.tty: tuple[object, bool] = (None, False)
+        self.fd: int | None = None
+        self.regular = False
+        self.torn = False
+        self.owner: object = None
+
+
 class _ReportsOnce(logging.Handler):
     """
     ``handleError`` that reports each kind of failure once, not once per record.
@@ -81,14 +118,14 @@ class _ReportsOnce(logging.Handler):
     ``logging.raiseExceptions = False`` silences both, as it silences logging's own reports.
     """
 
-    _output_failed = False
     error_sites: set[tuple[str, int]]
+    output: Output
     #: The output as the notice names it: "to stderr", "the log file PATH".
     target = "the log output"
 
     def _output_error(self, exc: OSError) -> None:
-        if not self._output_failed:
-            self._output_failed = True
+        if not self.output.failed:
+            self.output.failed = True
             reason = exc.strerror or str(exc) or type(exc).__name__
             _notice(
                 f"{getattr(self, TAG)} logs: cannot write {self.target} ({reason}); "
@@ -134,10 +171,16 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         self.which = which
         self._plain = plain
         self._color = color
-        self._tty: tuple[object, bool] = (None, False)
-        # The stream that failed with an OSError (a broken pipe, a closed descriptor):
-        # nothing more is written to it, until sys.stderr (or stdout) is another stream.
-        self._dead: object = None
+        self.output = Output()
+
+    def sibling(self) -> ConsoleHandler:
+        """
+        Another handler object for the same console: same formatters, lock, level and
+        state (a failure is reported once for both), for another logger to carry.
+        """
+        twin = ConsoleHandler(getattr(self, TAG), self.which, self._plain, self._color, error_sites=self.error_sites)
+        twin.output, twin.lock, twin.level = self.output, self.lock, self.level
+        return twin
 
     @property
     def stream(self) -> TextIO:
@@ -158,7 +201,7 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         # sys.stderr is None under pythonw and may be closed at shutdown: writing there
         # would raise out of the caller's log call, since logging's handleError writes
         # to that same closed stream.
-        if stream is None or stream is self._dead or getattr(stream, "closed", False):
+        if stream is None or stream is self.output.dead or getattr(stream, "closed", False):
             return
         super().emit(record)
 
@@ -171,7 +214,7 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
 
         exc = sys.exc_info()[1]
         if isinstance(exc, OSError):
-            self._dead = self.stream
+            self.output.dead = self.stream
             if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
                 return
         super().handleError(record)
@@ -186,22 +229,27 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
     def format(self, record: logging.LogRecord) -> str:
         """
         Format ``record``; on a terminal in colour, with its control characters escaped.
+
+        A formatter set with ``setFormatter`` (torch users restyle torch's output so)
+        replaces logdial's layout and colour; on a terminal it too is given the record
+        with its control characters escaped.
         """
+        custom = self.formatter
         if self._is_tty():
-            record = terminal_safe(record, self._plain)
-            if self._color is not None:
+            record = terminal_safe(record, custom or self._plain)
+            if custom is None and self._color is not None:
                 return self._color.format(record)
-        return self._plain.format(record)
+        return (custom or self._plain).format(record)
 
     def _is_tty(self) -> bool:
         stream = self.stream
-        cached, answer = self._tty
+        cached, answer = self.output.tty
         if cached is not stream:
             try:
                 answer = bool(stream.isatty())
             except (AttributeError, ValueError, OSError):  # closed or file-like without isatty
                 answer = False
-            self._tty = (stream, answer)
+            self.output.tty = (stream, answer)
         return answer
 
 
@@ -237,20 +285,40 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
     """
 
     def __init__(
-        self, system: str, path: str, formatter: logging.Formatter, *, error_sites: set[tuple[str, int]] | None = None
+        self,
+        system: str,
+        path: str,
+        formatter: logging.Formatter,
+        *,
+        error_sites: set[tuple[str, int]] | None = None,
+        output: Output | None = None,
     ) -> None:
         super().__init__(path, mode="a", encoding="utf-8", delay=True)
         setattr(self, TAG, system)
         self.error_sites = set() if error_sites is None else error_sites
         self.setFormatter(formatter)
+        if output is not None:  # a sibling: the file is open already
+            self.output = output
+            return
+        self.output = output = Output()
         # Opened now, so that a path that cannot be written is known at once.
-        self._fd: int | None = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOEXEC, 0o644)
+        output.fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOEXEC, 0o644)
+        output.owner = self
         try:
-            self._regular = stat.S_ISREG(os.fstat(self._fd).st_mode)
+            output.regular = stat.S_ISREG(os.fstat(output.fd).st_mode)
         except OSError:  # pragma: no cover - fstat of a descriptor just opened
-            self._regular = False
-        # A record may have been cut short: start the next one on a line of its own.
-        self._torn = False
+            output.regular = False
+
+    def sibling(self) -> FileHandler:
+        """
+        Another handler object writing to the same descriptor (see ``ConsoleHandler.sibling``);
+        only the handler that opened the file closes it.
+        """
+        formatter = self.formatter or logging.Formatter()
+        twin = FileHandler(getattr(self, TAG), self.baseFilename, formatter, error_sites=self.error_sites,
+                           output=self.output)  # fmt: skip
+        twin.lock, twin.level = self.lock, self.level
+        return twin
 
     def emit(self, record: logging.LogRecord) -> None:
         """
@@ -258,11 +326,12 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         """
         try:
             data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
-            fd = self._fd
+            output = self.output
+            fd = output.fd
             if fd is None:
                 return
-            if self._torn:
-                data, self._torn = b"\n" + data, False
+            if output.torn:
+                data, output.torn = b"\n" + data, False
             view = None
             try:
                 written = os.write(fd, data)
@@ -273,8 +342,8 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
             except BaseException:
                 # On a regular file a write is whole or not at all; on a pipe an
                 # interrupted one may have written part of the record.
-                if not self._regular or view is not None:
-                    self._torn = True
+                if not output.regular or view is not None:
+                    output.torn = True
                 raise
         except RecursionError:
             raise
@@ -290,14 +359,16 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
 
     def close(self) -> None:
         """
-        Close the descriptor (and what the stdlib class holds).
+        Close the descriptor, if this handler opened it (and what the stdlib class holds).
         """
         self.acquire()
         try:
-            fd, self._fd = self._fd, None
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            output = self.output
+            if output.owner is self:
+                fd, output.fd = output.fd, None
+                if fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
         finally:
             self.release()
         super().close()
@@ -311,3 +382,21 @@ class NullHandler(logging.NullHandler):
     def __init__(self, system: str) -> None:
         super().__init__()
         setattr(self, TAG, system)
+
+    def sibling(self) -> NullHandler:
+        """
+        Another one, for another logger to carry.
+        """
+        return NullHandler(getattr(self, TAG))
+
+
+def sibling_of(handler: logging.Handler) -> logging.Handler:
+    """
+    Another handler object writing to ``handler``'s output, for another logger to carry.
+
+    Raises:
+        TypeError: for a handler that is not one of logdial's.
+    """
+    if not isinstance(handler, (ConsoleHandler, FileHandler, NullHandler)):
+        raise TypeError(f"not one of logdial's handlers: {handler!r}")
+    return handler.sibling()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +27,10 @@ _SUFFIXES: Final = (
     "LOGS_RANKS_OTHERS",
     "TRACE",
 )
+
+
+#: The module of the system logdial registers for torch (``logdial.pytorch``).
+_TORCH_SYSTEM: Final = "logdial.pytorch._command"
 
 
 class PluginError(LogdialError):
@@ -98,6 +103,8 @@ def discover() -> tuple[Plugin, ...]:
     found: list[Plugin] = []
     seen: set[str] = set()
     for entry in importlib.metadata.entry_points(group=GROUP):
+        if entry.value.startswith(_TORCH_SYSTEM) and importlib.util.find_spec("torch") is None:
+            continue  # logdial's own entry for torch's system, where torch is not installed
         dist = entry.dist.name if entry.dist is not None else None
         found.append(Plugin(entry.name, entry.value, dist, shadowed=entry.name in seen))
         seen.add(entry.name)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._tracing import Encoding, Tracer, _no_payload
 
     Precedence = Literal["env", "api"]
+    Placement = Literal["top", "components"]
     Source = Literal["default", "env", "api", "override"]
 
 __all__ = ["LogSystem"]
@@ -109,6 +110,13 @@ class LogSystem:
             overrides it, and ``set_output`` overrides both.
         propagate: let records go on to the loggers above the system's (for applications
             and pytest's caplog that handle records themselves).
+        placement: where logdial's handlers go. ``"top"`` (default): on the topmost
+            loggers the system owns, one set of handlers for all. ``"components"``:
+            every logger a component registers also carries handler objects of its own
+            (writing to the same outputs) and stops propagation itself, as torch's
+            loggers do, so that code that looks for handlers on those loggers (to
+            restyle them with ``setFormatter``, or to watch them) finds them; each record
+            is still written once, also with ``propagate=True``.
 
     >>> logs = LogSystem("example")
     >>> logs.register_log("core", ["example.core"])
@@ -126,6 +134,7 @@ class LogSystem:
         precedence: Precedence = "env",
         console: Console = "stderr",
         propagate: bool = False,
+        placement: Placement = "top",
     ) -> None:
         root = name if root is None else root
         check_logger_name(root)
@@ -135,6 +144,8 @@ class LogSystem:
         if precedence not in ("env", "api"):
             raise ValueError(f"precedence must be 'env' or 'api', not {precedence!r}")
         _check_console(console)
+        if placement not in ("top", "components"):
+            raise ValueError(f"placement must be 'top' or 'components', not {placement!r}")
         self.name: Final = name
         self.root: Final = root
         self.env_prefix: Final = prefix
@@ -148,7 +159,7 @@ class LogSystem:
         self._artifact_formats: dict[str, logging.Formatter] = {}
         # artifact logger name -> its artifact's own formatter, read per record like the above.
         self._logger_formats: dict[str, logging.Formatter] = {}
-        self._applier = Applier(root)
+        self._applier = Applier(root, placement)
         self._settings: Settings = _DEFAULTS
         self._source: Source = "default"
         self._api_settings: Settings = _DEFAULTS
@@ -245,7 +256,8 @@ class LogSystem:
             description: one sentence for the help message.
             visible: listed by ``help`` (``+help`` lists every artifact).
             off_by_default: shown only when named, not when its component is at DEBUG.
-            log_format: a %-style format for this artifact's records.
+            log_format: a %-style format for this artifact's records; ``""`` means the
+                message alone (``"%(message)s"``), as for ``logging.Formatter`` and torch.
 
         Raises:
             RegistrationError: for an invalid name, or one registered as a component or
@@ -253,6 +265,8 @@ class LogSystem:
             FormatError: for an invalid ``log_format``.
         """
         formatter = None
+        if log_format == "":  # the stdlib's (and torch's) meaning of an empty format
+            log_format = "%(message)s"
         if log_format is not None:  # the same names as {P}_LOGS_FORMAT ("short", "basic")
             formatter = self._formatter(log_format, color=False)
         artifact = Artifact(name, description, bool(visible), bool(off_by_default), log_format)

@@ -26,6 +26,9 @@ _OUT_UNUSED = "TORCH_LOGS_OUT (read by logdial.pytorch, not by torch)"
 
 _PREFIX = "logdial.pytorch: "
 
+#: The arguments of one ``set_logs`` call: the settings string, ``modules``, the keywords.
+_Call = tuple[str | None, Mapping[str, int | bool] | None, dict[str, int | bool | None]]
+
 
 def notice(message: str) -> None:
     """
@@ -115,6 +118,24 @@ class LiveLogState:
         if self._requested is not None:
             names = [log_qnames] if isinstance(log_qnames, str) else log_qnames
             self._requested[0].update(dict.fromkeys(names, log_level))
+
+    def request_from(self, state: object) -> None:
+        """
+        Take what another ``LogState`` holds as asked for (applied by the next
+        ``_init_logs``, as torch applies a state swapped in): torch's tests swap in a
+        ``LogState()`` of their own; an empty one asks for nothing.
+        """
+        artifacts = getattr(state, "artifact_names", None)
+        levels = getattr(state, "log_qname_to_level", None)
+        if not isinstance(artifacts, set) or not isinstance(levels, dict) or not (artifacts or levels):
+            return
+        self.clear()
+        for name in artifacts:
+            if isinstance(name, str):
+                self.enable_artifact(name)
+        for qname, level in levels.items():
+            if isinstance(qname, str) and isinstance(level, int):
+                self.enable_log(qname, level)
 
     def take_requested(self) -> tuple[dict[str, int], set[str]] | None:
         """
@@ -211,7 +232,9 @@ class Bridge:
 
     def __init__(self, view: TorchLogging) -> None:
         self.view = view
-        self.system = LogSystem("torch", root="torch", env_prefix="TORCH")
+        # Handlers on every logger torch registers, each its own objects, as torch places
+        # them: torch's test harness and users' code look for them there.
+        self.system = LogSystem("torch", root="torch", env_prefix="TORCH", placement="components")
         self._lock = threading.RLock()
         self._patched: list[tuple[ModuleType, str, object]] = []
         self._adopted: set[str] = set()
@@ -223,6 +246,14 @@ class Bridge:
         self._torch_get_artifact_logger: Callable[[str, str], logging.Logger] = internal.getArtifactLogger
         self._torch_register_log: Callable[..., None] = internal.register_log
         self._torch_register_artifact: Callable[..., None] = internal.register_artifact
+        #: What torch's code reads the settings from: its module global ``log_state``.
+        self._internal = internal
+        # torch's LogState is where set_logs keeps what it was asked; a state swapped in
+        # and swapped back restores it at the next _init_logs. The arguments of the last
+        # set_logs (settings, modules, keywords), and those saved at each swap.
+        self._last_call: _Call = (None, None, {})
+        self._saved_calls: list[_Call] = []
+        self._restore: _Call | None = None
         _show_trace_ids(self.system, view.trace_id)  # before any formatter is made
         # TORCH_TRACE is torch's: its writer keeps it (see the README). logdial's own
         # writer for this system must not read the variable as well.
@@ -354,6 +385,40 @@ class Bridge:
 
     # -- settings -----------------------------------------------------------------
 
+    def keep_live_state(self) -> None:
+        """
+        Make ``torch._logging._internal.log_state`` logdial's again: torch's call sites
+        read that global (``log_state.is_artifact_enabled("recompiles")``), and torch's
+        test harness swaps a ``LogState()`` of its own in.
+        """
+        _assign(self._internal, "log_state", self.live)
+
+    def get_log_state(self) -> LiveLogState:
+        """
+        ``torch._logging._internal._get_log_state``: logdial's live state.
+        """
+        return self.live
+
+    def set_log_state(self, state: object) -> None:
+        """
+        ``torch._logging._internal._set_log_state``, as torch's test harness uses it:
+        ``prev = _get_log_state()``, ``_set_log_state(LogState())``, settings, the test,
+        ``_set_log_state(prev)``, ``_init_logs()``.
+
+        torch's code keeps asking logdial's live state throughout. A state swapped in
+        saves the ``set_logs`` call in force and asks for what it holds (see
+        ``LiveLogState.request_from``); swapping logdial's state back makes the next
+        ``_init_logs`` restore that call, as torch's ``_init_logs`` re-applies the state
+        swapped back.
+        """
+        with self._lock:
+            if state is not self.live:
+                self._saved_calls.append(self._last_call)
+                self.live.request_from(state)
+            elif self._saved_calls:
+                self._restore = self._saved_calls.pop()
+            self.keep_live_state()
+
     def set_logs(
         self, settings: str | None, modules: Mapping[str, int | bool] | None, values: Mapping[str, int | bool | None]
     ) -> None:
@@ -362,6 +427,7 @@ class Bridge:
         """
         self._sync_quietly()
         self.adopt_artifact_loggers()
+        self.keep_live_state()
         registry = self.system.registry
         keywords = dict(values)
         module_levels: Mapping[str, int] | None = modules
@@ -373,6 +439,7 @@ class Bridge:
                 else:
                     module_levels[key] = value
         self.system.set_logs(settings, modules=module_levels, **keywords)
+        self._last_call = (settings, None if modules is None else dict(modules), dict(values))  # it was valid
 
     def init_logs(self, log_file_name: str | None = None) -> None:
         """
@@ -387,7 +454,7 @@ class Bridge:
         """
         try:
             with self._lock:
-                _assign(self.view.internal, "log_state", self.live)  # torch's tests put in a LogState of their own
+                self.keep_live_state()  # torch's tests put in a LogState of their own
                 self.sync_registry()
                 self._torch_init_logs()
                 self._strip_torch_handlers()
@@ -404,10 +471,13 @@ class Bridge:
         except Exception as exc:
             self.give_back(f"logdial's init() failed ({type(exc).__name__}: {exc})")
             return
-        requested = self.live.take_requested()
-        if requested is not None:  # torch's own set_logs, called through an old reference
+        requested, restore = self.live.take_requested(), self._restore
+        self._restore = None
+        if requested is not None:  # torch's own set_logs (an old reference), or a state swapped in
             levels, artifacts = requested
-            self.system.set_logs(modules=levels, **dict.fromkeys(artifacts, True))
+            self.set_logs(None, levels, dict.fromkeys(artifacts, True))
+        elif restore is not None and "TORCH_LOGS" not in os.environ:  # (else the variable wins anyway)
+            self.set_logs(*restore)
 
     def _strip_torch_handlers(self) -> None:
         # Only the handlers torch made (its WeakSet of them), and not the one on its trace
@@ -449,6 +519,8 @@ class Bridge:
             (internal, "_update_log_state_from_env", _no_env_parse),
             (internal, "LOG_OUT_ENV_VAR", _OUT_UNUSED),
             (internal, "log_state", self.live),
+            (internal, "_get_log_state", self.get_log_state),
+            (internal, "_set_log_state", self.set_log_state),
         ]
         with self._lock:
             try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: this runs in every interpreter of a venv
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -18,6 +18,36 @@ __all__ = ["TARGET", "TorchLoggingHook"]
 #: (``torch._logging._registrations``) are complete, and ``torch/__init__.py`` has not yet
 #: called ``torch._logging._init_logs()``, where torch parses ``TORCH_LOGS``.
 TARGET = "torch._logging"
+
+
+#: The variable torch reads when ``torch._logging._internal`` is imported, to build the
+#: formatter of its own handlers (which logdial removes); logdial reads it too.
+FORMAT_VARIABLE = "TORCH_LOGS_FORMAT"
+
+
+@contextlib.contextmanager
+def _format_hidden_from_torch() -> Iterator[None]:
+    """
+    While torch's logging modules execute, hide a ``TORCH_LOGS_FORMAT`` that torch's
+    ``logging.Formatter`` would refuse (logdial's ``json``, a format with a field only
+    logdial knows): torch builds that formatter at import, and would make
+    ``import torch`` fail. A format torch takes is left for it to read.
+    """
+    import logging  # torch._logging imports it next anyway
+    import os
+
+    value = os.environ.get(FORMAT_VARIABLE)
+    try:
+        if value is not None:
+            logging.Formatter(value)
+        hidden = False
+    except (ValueError, TypeError):
+        hidden = os.environ.pop(FORMAT_VARIABLE, None) is not None
+    try:
+        yield
+    finally:
+        if hidden and value is not None and FORMAT_VARIABLE not in os.environ:
+            os.environ[FORMAT_VARIABLE] = value
 
 
 class TorchLoggingHook:
@@ -64,7 +94,8 @@ class TorchLoggingHook:
         def exec_then_callback(module: ModuleType) -> None:
             hook.remove()
             try:
-                exec_module(module)
+                with _format_hidden_from_torch():
+                    exec_module(module)
             finally:
                 vars(loader).pop("exec_module", None)  # the loader is torch's again
             try:

@@ -27,6 +27,8 @@ _INTERNAL_FUNCTIONS = (
     "register_log",
     "register_artifact",
     "_update_log_state_from_env",
+    "_get_log_state",
+    "_set_log_state",
 )
 # Names torch's _init_logs must read through its module globals, so that logdial can
 # keep the rest of it (its TORCH_TRACE handler) while it takes TORCH_LOGS and
