@@ -18,6 +18,8 @@ from logdial._plugins import GROUP, Plugin, PluginError, UnknownSystemError, dis
 
 #: The demo, as its pyproject.toml registers it.
 MINITORCH = Plugin("minitorch", "logdial.demo._registrations:system", "logdial")
+#: logdial's system for torch, listed where torch is installed (the test extra installs it).
+TORCH = Plugin("torch", "logdial.pytorch._command:system", "logdial")
 FAKE_MODULES = ("fakesys", "fakesys.logs", "fakesys.heavy", "brokensys", "exitsys")
 
 
@@ -83,7 +85,7 @@ class TestDiscover:
         """
         The installed package registers the demo, as its pyproject.toml says.
         """
-        assert (MINITORCH,) == discover()
+        assert (MINITORCH, TORCH) == discover()
 
     def test_fake_distributions(self, plugins: Path) -> None:
         """
@@ -94,6 +96,7 @@ class TestDiscover:
             Plugin("exits", "exitsys:system", "exitsys"),
             Plugin("fake", "fakesys.logs:system", "fakesys"),
             MINITORCH,
+            TORCH,
             Plugin("wrongtype", "fakesys.logs:COUNT", "fakesys"),
         )
         assert (expected, []) == (discover(), [m for m in FAKE_MODULES if m in sys.modules])
@@ -184,7 +187,7 @@ class TestLoad:
         """
         with pytest.raises(UnknownSystemError) as raised:
             find("nope")
-        assert "no system named 'nope'; installed: broken, exits, fake, minitorch, wrongtype" == str(raised.value)
+        assert "no system named 'nope'; installed: broken, exits, fake, minitorch, torch, wrongtype" == str(raised.value)
 
     def test_unknown_name_when_none_installed(self) -> None:
         """

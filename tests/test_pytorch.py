@@ -292,6 +292,7 @@ AFTER_IMPORT = """
         "same_system": logdial.pytorch.get_system() is system,
         "torch_handlers_left": sum(h in lg.handlers for lg in loggers for h in torch_handlers),
         "handlers": owners,
+        "registered": sorted(internal.log_registry.get_log_qnames()),
         "set_logs": type(torch._logging.set_logs).__name__,
     }))
     logging.getLogger("torch._dynamo.mine").info("not shown: dynamo is at WARNING")
@@ -310,19 +311,23 @@ class TestInstallAfterImport:
     def test_takes_over_torchs_handlers_only(self, tmp_path: Path) -> None:
         """
         torch's handlers are gone from every logger but its trace logger's; the
-        application's handler stays; logdial's one console handler sits on "torch";
-        calling install() again changes nothing; set_logs then works on logdial's system,
-        and so does torch's own set_logs through a reference taken before install().
+        application's handler stays; each logger torch registers carries a console
+        handler of logdial's, as it carried torch's; calling install() again changes
+        nothing; set_logs then works on logdial's system, and so does torch's own set_logs
+        through a reference taken before install().
         """
         done = run_python(str(write(tmp_path / "after.py", AFTER_IMPORT)), cwd=tmp_path)
         report, stale = (json.loads(line) for line in done.stdout.splitlines() if line.startswith("{"))
+        registered = report.pop("registered")
+        assert "torch" in registered
+        assert "torch._dynamo" in registered
         assert {
             "installed": True,
             "same_system": True,
             "torch_handlers_left": 1,  # the LazyTraceHandler on torch.__trace: TORCH_TRACE stays torch's
             "handlers": {
-                "torch": ["ConsoleHandler"],
-                "torch._dynamo": ["StreamHandler"],  # the application's
+                **{name: ["ConsoleHandler"] for name in registered},
+                "torch._dynamo": ["StreamHandler", "ConsoleHandler"],  # the application's, then logdial's
                 "torch.__trace": ["LazyTraceHandler"],
                 "torch.fx.passes.utils.matcher_utils": ["StreamHandler"],  # that module's own, not torch._logging's
             },
@@ -722,6 +727,15 @@ log_registry = LogRegistry()
 log_state = LogState()
 
 
+def _get_log_state():
+    return log_state
+
+
+def _set_log_state(state):
+    global log_state
+    log_state = state
+
+
 def _loggers():
     return [logging.getLogger(q) for qs in log_registry.log_alias_to_log_qnames.values() for q in qs]
 
@@ -828,7 +842,9 @@ class TestBridgeUnits:
         """
         torch's _init_logs still runs (for its trace handler), without its parse of
         TORCH_LOGS and with a TORCH_LOGS_OUT name no one sets; its handlers are gone but
-        the trace logger's; its registered loggers propagate to logdial's handler.
+        the trace logger's; each logger a component registers carries a handler object
+        of logdial's and stops propagation, as torch's do; a module torch registered
+        under its own name propagates.
         """
         import logging
 
@@ -840,9 +856,11 @@ class TestBridgeUnits:
         assert bridge is not None
         out = ("out", "TORCH_LOGS_OUT (read by logdial.pytorch, not by torch)")
         assert [out] == fake_torch.calls  # torch's _init_logs, once, and no parse of TORCH_LOGS
-        assert ["ConsoleHandler"] == [type(h).__name__ for h in logging.getLogger("torch").handlers]
-        assert [] == logging.getLogger("torch._dynamo").handlers
-        assert (True, True) == (logging.getLogger("torch._dynamo").propagate, logging.getLogger("json").propagate)
+        carried = [logging.getLogger(name).handlers for name in ("torch", "torch._dynamo")]
+        assert [["ConsoleHandler"], ["ConsoleHandler"]] == [[type(h).__name__ for h in hs] for hs in carried]
+        assert carried[0][0] is not carried[1][0]
+        assert [] == logging.getLogger("json").handlers
+        assert (False, True) == (logging.getLogger("torch._dynamo").propagate, logging.getLogger("json").propagate)
         assert ["NullHandler"] == [type(h).__name__ for h in fake_torch.internal.trace_log.handlers]
         assert {"dynamo": ("torch._dynamo",), "torch": ("torch",)} == {
             name: component.loggers for name, component in bridge.system.registry.components.items()

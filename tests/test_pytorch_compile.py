@@ -42,6 +42,17 @@ SCRIPT = """
         logdial.pytorch.set_trace_dir(sys.argv[sys.argv.index("--trace-dir") + 1])
 
     torch.compile(lambda x: x.sin() + 1, backend="eager")(torch.randn(3))
+    if "--recompile" in sys.argv:  # what torch's own logging tests make Dynamo do
+        twice = torch.compile(lambda x: x * 2, backend="eager")
+        twice(torch.ones(2))
+        twice(torch.ones(2, dtype=torch.float64))  # a guard fails: a recompile
+
+        def broken(x):
+            x = x + 1
+            torch._dynamo.graph_break()
+            return x + 1
+
+        torch.compile(broken, backend="eager")(torch.ones(2))
     if "--inductor" in sys.argv:
         torch.compile(lambda x: x.sin() + 1)(torch.randn(3))
     if "--user-logger" in sys.argv:
@@ -95,6 +106,8 @@ TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
 
 #: The examples of torch's logging documentation (and of its TORCH_LOGS=help).
 EXAMPLES = ("+dynamo,aot", "-dynamo,+inductor", "aot_graphs", "+dynamo,schedule", "+some.random.module,schedule")
+#: Settings torch's own logging tests use, run on a recompile and a graph break.
+TORCH_TEST_SETTINGS = ("recompiles,graph_breaks", "guards,bytecode", "+dynamo,recompiles_verbose")
 #: The graph artifacts torch 2.13 registers: what logdial's graph* means, in torch's terms.
 GRAPH_ARTIFACTS = "graph,graph_breaks,graph_code,graph_code_verbose,graph_region_expansion,graph_sizes"
 #: Dynamo's loggers (the dynamo component) write from these files.
@@ -148,6 +161,8 @@ def _jobs(where: Path) -> tuple[dict[str, Job], dict[str, Job]]:
             True, "", command=("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"), directory="caplog"
         ),
         "ranks": Job(True, "+dynamo", command=TORCHRUN, directory="dist", env={"TORCH_LOGS_RANKS": "1"}),
+        **{s: Job(True, s, ("--recompile",)) for s in TORCH_TEST_SETTINGS},
+        **{f"{s}/torch": Job(False, s, ("--recompile",)) for s in TORCH_TEST_SETTINGS},
     }
     inductor = {
         **{f"{s}/torch": Job(False, s, ("--inductor", *user), inductor=True) for s in EXAMPLES},
@@ -271,6 +286,24 @@ class TestDocumentedExamples:
         assert "fx graph cache miss" in first.stderr
         for name in ("-dynamo,+inductor", "-dynamo,+inductor/torch"):
             assert "fx graph cache hit" in runs[name].stderr
+
+
+class TestWhatTorchsTestsCheck:
+    """
+    Settings torch's own logging tests use, on a recompile and a graph break: the same
+    records under logdial as under torch.
+    """
+
+    @pytest.mark.parametrize("settings", TORCH_TEST_SETTINGS)
+    def test_same_records_as_torch(self, runs: Runs, settings: str) -> None:
+        """
+        Every (level, path:line, compile id, artifact) torch prints, logdial prints, and
+        nothing else; each artifact named shows (so the comparison is not of nothing).
+        """
+        torch_records = ok(runs[f"{settings}/torch"])
+        assert torch_records == ok(runs[settings])
+        named = {item.lstrip("+") for item in settings.split(",")} - {"dynamo"}
+        assert named <= {artifact for *_, artifact in torch_records}
 
 
 class TestSomeRandomModule:
