@@ -187,7 +187,8 @@ class TestLoad:
         """
         with pytest.raises(UnknownSystemError) as raised:
             find("nope")
-        assert "no system named 'nope'; installed: broken, exits, fake, minitorch, torch, wrongtype" == str(raised.value)
+        installed = "broken, exits, fake, minitorch, torch, wrongtype"
+        assert f"no system named 'nope'; installed: {installed}" == str(raised.value)
 
     def test_unknown_name_when_none_installed(self) -> None:
         """

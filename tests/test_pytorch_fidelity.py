@@ -551,6 +551,16 @@ class TestCommandKnowsTorch:
         assert done.stdout.startswith("torch logging is set with TORCH_LOGS: a comma-separated list")
         assert "  recompiles " in done.stdout
 
+    def test_explain(self, tmp_path: Path) -> None:
+        """
+        ``logdial explain torch "+dynamo"``: the table, for torch's real loggers.
+        """
+        done = logdial_command(tmp_path, "explain", "torch", "+dynamo")
+        assert 0 == done.returncode, done.stderr
+        lines = done.stdout.splitlines()
+        assert "torch: TORCH_LOGS='+dynamo'" == lines[0]
+        assert any(line.split()[:3] == ["dynamo", "torch._dynamo", "DEBUG"] for line in lines), done.stdout
+
     def test_explain_with_logdial_settings_in_the_environment(self, tmp_path: Path) -> None:
         """
         ``logdial explain torch`` reads ``TORCH_LOGS`` (settings plain torch would refuse

@@ -36,6 +36,10 @@ _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
 #: The attribute that marks a handler as logdial's, holding the name of its system.
 TAG: Final = "_logdial_system"
 
+#: How many records logged by signal handlers while a write was interrupted an output
+#: keeps to write after it (more are dropped: a handler that logs in a loop).
+DEFERRED_LIMIT: Final = 1024
+
 #: How many places in the code (file, line) a handler reports a failing record of, with
 #: logging's own traceback; records failing elsewhere after that are dropped quietly.
 ERROR_SITES_LIMIT: Final = 64
@@ -92,9 +96,14 @@ class Output:
         owner: the handler that opened the file, and closes it.
     """
 
-    __slots__ = ("dead", "failed", "fd", "owner", "regular", "torn", "tty")
+    __slots__ = ("busy", "dead", "deferred", "failed", "fd", "owner", "regular", "torn", "tty")
 
     def __init__(self) -> None:
+        #: A record is being written (under the output's lock): a record logged now, in
+        #: the same thread, comes from a signal handler that interrupted the write.
+        self.busy = False
+        #: Such records, written as soon as the interrupted write is done.
+        self.deferred: list[tuple[logging.Handler, logging.LogRecord]] = []
         self.failed = False
         self.dead: object = None
         self.tty: tuple[object, bool] = (None, False)
@@ -120,6 +129,58 @@ class _ReportsOnce(logging.Handler):
 
     error_sites: set[tuple[str, int]]
     output: Output
+
+    def handle(self, record: logging.LogRecord) -> logging.LogRecord | bool:  # type: ignore[override]
+        """
+        Filter ``record`` and emit it under the lock, as ``logging.Handler.handle`` does;
+        a record logged while this output is being written in the same thread (by a
+        signal handler that interrupted the write: the lock is re-entrant) is written
+        right after that write instead of into the middle of it, where a stream would
+        raise or the bytes would mix.
+        """
+        passed = self.filter(record)
+        if isinstance(passed, logging.LogRecord):  # Python 3.12+: a filter may return a record
+            record = passed
+        if not passed:
+            return passed
+        output = self.output
+        with self.lock:  # type: ignore[union-attr]  # (created by logging.Handler.__init__)
+            if output.busy:
+                if len(output.deferred) < DEFERRED_LIMIT:
+                    output.deferred.append((self, record))
+                return passed
+            output.busy = True
+            try:
+                self.emit(record)
+                self._write_deferred()
+            finally:
+                output.busy = False
+        return passed
+
+    def _write_deferred(self) -> None:
+        # The records signal handlers logged while this output was written, once: those
+        # logged meanwhile wait for the next record or flush(), so that signals coming
+        # faster than the output takes their records cannot hold the program here.
+        output = self.output
+        if output.deferred:
+            waiting, output.deferred = output.deferred, []
+            for handler, deferred in waiting:
+                handler.emit(deferred)
+
+    def flush(self) -> None:
+        """
+        Write the records signal handlers logged during the last write, then flush.
+        """
+        with self.lock:  # type: ignore[union-attr]
+            output = self.output
+            if not output.busy:
+                output.busy = True
+                try:
+                    self._write_deferred()
+                finally:
+                    output.busy = False
+            super().flush()
+
     #: The output as the notice names it: "to stderr", "the log file PATH".
     target = "the log output"
 

@@ -47,7 +47,7 @@ class LazyString(functools.partial[object]):
 WARNING_ONCE_LIMIT: Final = 4096
 
 _seen: OrderedDict[tuple[Hashable, ...], None] = OrderedDict()
-_seen_lock = threading.Lock()
+_seen_lock = threading.RLock()  # re-entrant: a signal handler, or an argument's __eq__, may warn too
 _fork_hooked = False
 
 
@@ -55,7 +55,7 @@ def _after_fork_in_child() -> None:
     # A thread of the parent may have held the lock when it forked; that thread does
     # not exist in the child, so the lock would never be released there.
     global _seen_lock  # noqa: PLW0603 (the module's one lock, replaced in a forked child)
-    _seen_lock = threading.Lock()
+    _seen_lock = threading.RLock()
 
 
 def _hook_fork() -> None:

@@ -199,7 +199,7 @@ class LogSystem:
         # the handlers' locks.
         self._lock = threading.RLock()
         if self._tracer is not None:
-            self._tracer._lock = threading.Lock()
+            self._tracer._lock = threading.RLock()
 
     # -- registration -------------------------------------------------------------
 

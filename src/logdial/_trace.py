@@ -33,6 +33,10 @@ FILE_PREFIX: Final = "dedicated_log_torch_trace_"
 #: reused, so every record still points at the string it was written with).
 STRING_TABLE_LIMIT: Final = 4096
 
+#: How many records traced by signal handlers while a write was interrupted the writer
+#: keeps to write after it (more are dropped).
+DEFERRED_LIMIT: Final = 1024
+
 _PATH_UNSAFE: Final = str.maketrans({":": "_", "]": "_", "\t": " ", "\n": " ", "\r": " "})
 
 
@@ -107,7 +111,11 @@ class TraceWriter:
         self.dir: str | None = None
         self.rank_of: Callable[[], int | None] = lambda: None
         self._report = report
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        # A record is being written; records traced meanwhile in the same thread (by a
+        # signal handler) wait in _deferred: (header, payload lines, caller).
+        self._busy = False
+        self._deferred: list[tuple[str, str, tuple[str, int]]] = []
         self._fd: int | None = None
         self._pid = os.getpid()
         self.path: str | None = None
@@ -124,6 +132,12 @@ class TraceWriter:
         """
         Trace into directory ``path`` from the next record on (``None``: stop tracing).
         """
+        if path is not None:
+            # What writing needs, imported now, before tracing is on: an import under
+            # way when a signal handler traces would give it a half-made module.
+            import hashlib  # noqa: F401
+            import json  # noqa: F401
+            import tempfile  # noqa: F401
         with self._lock:
             if path != self.dir:
                 self._close()
@@ -141,7 +155,8 @@ class TraceWriter:
         In a forked child: forget the parent's file (without closing the parent's
         descriptor's file) and lock, so the child opens a file of its own.
         """
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._busy, self._deferred = False, []
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)  # the child's copy of the descriptor only
@@ -184,8 +199,8 @@ class TraceWriter:
                 if len(self._interned) >= STRING_TABLE_LIMIT:
                     self._interned = {}
                 index = self._next_id
-                self._write_locked({"str": [text, index]}, None, caller)
-                if self._fd is not None:  # written: the file knows it from now on
+                self._write_locked(to_json({"str": [text, index]}, ensure_ascii=False), "", caller)
+                if self._fd is not None:  # written (or to be, just after the write under way)
                     self._interned[text] = index
                     self._next_id = index + 1
             return index
@@ -194,31 +209,52 @@ class TraceWriter:
         """
         Write one record: ``envelope`` (the event key, context ids) and ``payload``.
 
+        The record is made into text before the lock is taken: a value's ``repr`` (which
+        may itself trace, or take its time) never runs while the file is locked.
+
         Raises:
-            TypeError, ValueError, RecursionError: for an envelope with no JSON form (see
-                ``to_json``); nothing is written then.
+            Exception: what making the envelope into JSON raises (see ``to_json``; a
+                value's ``repr`` may raise anything); nothing is written then.
         """
+        tail = ""
+        if payload is not None:
+            payload = normalise_payload(payload)
+            envelope["has_payload"] = _md5(payload.encode("utf-8"))
+            tail = "".join(["\n\t" + line for line in payload.split("\n")])
+        header = to_json(envelope, ensure_ascii=False)
         with self._lock:
             self._check_pid()
-            self._write_locked(envelope, payload, caller)
+            self._write_locked(header, tail, caller)
 
     def _check_pid(self) -> None:
         if self._pid != os.getpid():  # forked without the at-fork hook (e.g. os.fork in C)
             self.after_fork()
 
-    def _write_locked(self, envelope: dict[str, object], payload: str | None, caller: tuple[str, int]) -> None:
+    def _write_locked(self, header: str, tail: str, caller: tuple[str, int]) -> None:
+        # Under the lock, which is re-entrant: a record traced by a signal handler that
+        # interrupted a write in this thread is written just after it, not inside it.
+        if self.dir is None:
+            return
+        if self._busy:
+            if len(self._deferred) < DEFERRED_LIMIT:
+                self._deferred.append((header, tail, caller))
+            return
+        self._busy = True
+        try:
+            self._write_one(header, tail, caller)
+            while self._deferred:
+                self._write_one(*self._deferred.pop(0))
+        finally:
+            self._busy = False
+
+    def _write_one(self, header: str, tail: str, caller: tuple[str, int]) -> None:
         if self.dir is None:
             return
         fd = self._fd if self._fd is not None else self._open()
         if fd is None:
             return
-        if self.rank is not None:
-            envelope["rank"] = self.rank
-        pieces = []
-        if payload is not None:
-            payload = normalise_payload(payload)
-            envelope["has_payload"] = _md5(payload.encode("utf-8"))
-            pieces = ["\n\t" + line for line in payload.split("\n")]
+        if self.rank is not None:  # known once the file is open: added to the JSON text
+            header = f'{header[:-1]}{", " if header != "{}" else ""}"rank": {self.rank}}}'
         now = time.time()
         second = int(now)
         cached_second, stamp = self._stamp
@@ -226,12 +262,7 @@ class TraceWriter:
             stamp = time.strftime("%m%d %H:%M:%S", time.localtime(second))
             self._stamp = (second, stamp)
         path = relative_path(caller[0]).translate(_PATH_UNSAFE) or "?"
-        header = to_json(envelope, ensure_ascii=False)
-        text = (
-            f"V{stamp}.{int((now - second) * 1_000_000):06d} {self._pid} {path}:{caller[1]}] {header}"
-            + "".join(pieces)
-            + "\n"
-        )
+        text = f"V{stamp}.{int((now - second) * 1_000_000):06d} {self._pid} {path}:{caller[1]}] {header}{tail}\n"
         data = text.encode("utf-8", "replace")
         written = 0
         try:

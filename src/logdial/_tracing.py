@@ -48,7 +48,7 @@ class Tracer:
         self.context = new_var(system)
         self._report = report
         self._overhead: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a signal handler may trace while it is held
         self._complaints: set[tuple[str, str]] = set()
 
     def display(self) -> str:
@@ -96,7 +96,7 @@ class Tracer:
         try:
             text = None if payload is None else render_payload(payload)
             self.writer.write(record, text, caller_location(stacklevel))
-        except (TypeError, ValueError, RecursionError) as exc:  # no JSON form (a circular reference, a tuple key)
+        except Exception as exc:  # no JSON form (a circular reference, a tuple key), or a repr() that raised
             self._complain(name, f"its metadata or payload cannot be written as JSON ({type(exc).__name__}: {exc})")
             return
         key = context.display()

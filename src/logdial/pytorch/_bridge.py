@@ -556,7 +556,8 @@ class Bridge:
 
 _current: Bridge | None = None
 _declined: str | None = None
-_install_lock = threading.Lock()
+_taking_over = False
+_install_lock = threading.RLock()  # re-entrant: an install() from a signal handler must not hang
 
 
 def current() -> Bridge | None:
@@ -576,13 +577,14 @@ def take_over(package: ModuleType, *, init_now: bool) -> bool:
     Returns:
         whether logdial is in charge.
     """
-    global _current, _declined  # noqa: PLW0603 (the one bridge of the process)
+    global _current, _declined, _taking_over  # noqa: PLW0603 (the one bridge of the process)
     with _install_lock:
-        if _current is not None:
+        if _current is not None or _taking_over:  # (taking over: called again from inside, e.g. a signal handler)
             return True
         if _declined is not None:
             return False
         try:
+            _taking_over = True
             bridge = Bridge(inspect_torch(package))
             bridge.commit()
         except Exception as exc:  # UnexpectedTorchError, or anything else a torch of another shape does
@@ -594,6 +596,8 @@ def take_over(package: ModuleType, *, init_now: bool) -> bool:
                 f"(tested with torch {', '.join(TESTED_TORCH_VERSIONS)}; this is torch {version})"
             )
             return False
+        finally:
+            _taking_over = False
         _current = bridge
     if init_now:
         bridge.init_logs()
