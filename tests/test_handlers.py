@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -872,7 +873,8 @@ class TestPlacementComponents:
 
     def test_file_shared_by_the_siblings(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """
-        Two handlers per carrier with a file; one descriptor for all of them, closed once.
+        Two handlers per carrier with a file; one descriptor for all of them, closed once
+        after ``reset()``, when no handler object holds it any more.
         """
         logs = components_system()
         logs.set_output(file=str(tmp_path / "shop.log"))
@@ -884,6 +886,9 @@ class TestPlacementComponents:
         assert fd is not None
         os.fstat(fd)
         logs.reset()
+        os.fstat(fd)  # open while a handler object is held (a record may be on its way)
+        del files
+        gc.collect()
         with pytest.raises(OSError, match="Bad file descriptor"):
             os.fstat(fd)
 

@@ -290,6 +290,7 @@ class Applier:
         self._place_own_filters(plan.own_levels())
         tops = _tops(owned)
         self._place(tops, self._carriers(plan, tops), tuple(handlers) if handlers is not None else self.handlers)
+        relink(tops)
         self._set_rank_level()
         _clear_level_caches()
 
@@ -320,6 +321,7 @@ class Applier:
                     attached = True
                 elif self.handlers and name in components:
                     self._attach(name)  # a component's logger carries handlers of its own
+            relink(names)
             if not attached:  # the loggers whose level or floor moved (FastLogger flags follow)
                 clear_caches_below(changed, leaves=fresh)
         if attached:  # a new top may stand above an old one, which must then let go
@@ -391,16 +393,23 @@ class Applier:
     def _place(self, tops: set[str], carriers: frozenset[str], handlers: tuple[logging.Handler, ...]) -> None:
         for name in self.carriers - carriers:
             self._detach(name)
+        # A logger that keeps carrying handlers gets the new ones in the same step as it
+        # loses the old ones: a record logged meanwhile meets either, never neither.
+        replaced: dict[str, tuple[logging.Handler, ...]] = {}
         if handlers != self.handlers:
             for name in self.carriers & carriers:
-                self._detach(name)
+                replaced[name] = (*self.handlers, *self._siblings.pop(name, ()))
         self.handlers = handlers
         for handler in handlers:
             if self.floor_filter not in handler.filters:
                 handler.addFilter(self.floor_filter)
         self.tops = tops
         for name in carriers:
-            self._attach(name)
+            self._attach(name, replaced.get(name, ()))
+        for old in replaced.values():
+            for handler in old:
+                if handler not in handlers:
+                    _retire(handler)
 
     def _handlers_of(self, name: str) -> tuple[logging.Handler, ...]:
         # The handler objects logger `name` carries: the system's own, or (placement
@@ -417,12 +426,17 @@ class Applier:
             self._siblings[name] = siblings
         return siblings
 
-    def _attach(self, name: str) -> None:
+    def _attach(self, name: str, replaced: tuple[logging.Handler, ...] = ()) -> None:
+        # Put this logger's handler objects on it, in place of ``replaced``: one new list
+        # (a list being iterated by a thread that logs is never changed under it).
         self.carriers.add(name)
         logger = logging.getLogger(name)
-        for handler in self._handlers_of(name):
-            if handler not in logger.handlers:
-                logger.addHandler(handler)
+        mine = self._handlers_of(name)
+        with logging._lock:  # type: ignore[attr-defined]  # (as addHandler and removeHandler)
+            current = logger.handlers
+            new = [h for h in current if h not in replaced and h not in mine] + list(mine)
+            if new != current:
+                logger.handlers = new
         logger.propagate = self.propagate
 
     def _detach(self, name: str) -> None:
@@ -431,7 +445,7 @@ class Applier:
             logger.removeHandler(handler)
         for handler in self._siblings.pop(name, ()):
             logger.removeHandler(handler)
-            handler.close()
+            _retire(handler)
         self.carriers.discard(name)
         saved = self._saved.get(name)
         logger.propagate = saved[1] if saved is not None else True
@@ -440,6 +454,47 @@ class Applier:
         # Whether a top stands above `name` (or is `name`).
         parts = name.split(".")
         return any(".".join(parts[:i]) in self.tops for i in range(1, len(parts) + 1))
+
+
+#: CPython's logging links a logger made after its children by comparing the start of
+#: each child's parent's name with the new logger's name (``Manager._fixupChildren``): a
+#: child whose parent is still the root logger, whose name is "root", is left under the
+#: root when the new logger is "r", "ro" or "roo", and its records never reach it.
+_ROOT_NAME_PREFIXES = frozenset({"r", "ro", "roo"})
+
+
+def relink(names: Iterable[str]) -> None:
+    """
+    Give every logger in the trees of ``names`` whose first part is "r", "ro" or "roo"
+    its right parent (see ``_ROOT_NAME_PREFIXES``); nothing to do for other names.
+    """
+    if not any(name.partition(".")[0] in _ROOT_NAME_PREFIXES for name in names):
+        return
+    with logging._lock:  # type: ignore[attr-defined]
+        loggers = {k: v for k, v in logging.Logger.manager.loggerDict.items() if isinstance(v, logging.Logger)}
+        for name, logger in loggers.items():
+            if name.partition(".")[0] not in _ROOT_NAME_PREFIXES:
+                continue
+            parent: logging.Logger = logging.root
+            probe = name
+            while (cut := probe.rfind(".")) > 0:
+                probe = probe[:cut]
+                if probe in loggers:
+                    parent = loggers[probe]
+                    break
+            if logger.parent is not parent:
+                logger.parent = parent
+                logger._cache.clear()  # type: ignore[attr-defined]
+
+
+def _retire(handler: logging.Handler) -> None:
+    # A handler logdial no longer places: out of logging's list of handlers to flush at
+    # exit; a file handler keeps its file open for the records already on their way.
+    retire = getattr(handler, "retire", None)
+    if retire is not None:
+        retire()
+    else:
+        handler.close()
 
 
 def clear_caches_below(names: Collection[str], leaves: Collection[str] = ()) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -58,9 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.status
     except KeyboardInterrupt:
         return 130  # what a shell reports for SIGINT, without a traceback
-    except BrokenPipeError:
-        # `logdial help x | head`: the reader left. Point stdout at devnull so that the
+    except OSError as exc:
+        # `logdial help x | head`: the reader left (nothing to say); `> /dev/full`: the
+        # output cannot take it (said in one line). Point stdout at devnull so that the
         # final flush at exit does not complain too (the recipe of Python's signal docs).
+        if not isinstance(exc, BrokenPipeError):
+            _error(f"cannot write the output ({exc.strerror or exc})")
         fileno = getattr(sys.stdout, "fileno", None)
         if fileno is not None:
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -86,7 +90,8 @@ def _settings_from(args: argparse.Namespace, extras: list[str]) -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"{PROG}: {message}\n")
+    with contextlib.suppress(OSError, ValueError):  # a stderr that cannot take it loses the message
+        sys.stderr.write(f"{PROG}: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -287,7 +287,11 @@ class PercentFormatter(logging.Formatter):
         # The record's own text fields the format shows beside the message: a line break
         # (or another control character) in one of them, say a thread's name, is escaped,
         # so that every line of the output starts with the format's prefix.
-        self._text_fields = tuple(sorted({m["key"] for m in re.finditer(_TOKEN, fmt) if m["key"]} - EXTRA_FIELDS))
+        fields = {m["key"] for m in re.finditer(_TOKEN, fmt) if m["key"]}
+        self._text_fields = tuple(sorted(fields - EXTRA_FIELDS))
+        # Without %(message)s the format makes one line per record (else one per line of
+        # the message, exception and stack).
+        self._per_line = "message" in fields
 
     def format(self, record: logging.LogRecord) -> str:
         """
@@ -304,8 +308,15 @@ class PercentFormatter(logging.Formatter):
             values["asctime"] = self.formatTime(record, self.datefmt)
         for key in self._text_fields:
             value = values[key]
-            if isinstance(value, str) and not value.isprintable():
-                values[key] = escape_controls(value, newlines=False)
+            if value is None or isinstance(value, (int, float)):  # (numbers print on one line)
+                continue
+            if not isinstance(value, str):  # %(msg)s of an object, %(args)s, %(exc_info)s: their text
+                value = str(value)
+            if not value.isprintable():
+                value = escape_controls(value, newlines=False)
+            values[key] = value
+        if not self._per_line:
+            return self._fmt_text % values
         out = []
         for line in _message_lines(record, self):
             values["message"] = line

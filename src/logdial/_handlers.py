@@ -7,6 +7,7 @@ import logging
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable
 
 from ._formatting import escape_controls
@@ -27,11 +28,18 @@ __all__ = [
     "Output",
     "RoutingFormatter",
     "is_logdial_handler",
+    "notice",
+    "report_failed_record",
     "sibling_of",
 ]
 
 CONSOLES: Final = ("stderr", "stdout", "none")
 _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK: Final = getattr(os, "O_NONBLOCK", 0)
+
+#: How often (seconds) a log file's path is checked for a rotation (a rename or deletion
+#: of the file): at the first record after that much time.
+ROTATION_CHECK: Final = 1.0
 
 #: The attribute that marks a handler as logdial's, holding the name of its system.
 TAG: Final = "_logdial_system"
@@ -70,12 +78,18 @@ class RoutingFormatter(logging.Formatter):
         return (self._override_of(record.name) or self.base).format(record)
 
 
-def _notice(message: str) -> None:
-    # One line on stderr, outside logging; a stderr that cannot take it loses it.
+def notice(message: str) -> None:
+    """
+    Tell the user something on stderr, outside logging: the one way logdial's notices
+    are written. Each line of ``message`` has its control characters escaped (a path or
+    a setting quoted in it cannot clear a terminal or make a line of its own); a stderr
+    that cannot take it loses it, never the program.
+    """
     stream = sys.stderr
     if stream is not None:
+        text = "\n".join(escape_controls(line, newlines=False) for line in message.rstrip("\n").split("\n"))
         with contextlib.suppress(Exception):
-            stream.write(message + "\n")
+            stream.write(text + "\n")
             stream.flush()
 
 
@@ -94,9 +108,25 @@ class Output:
         regular: whether the log file is a regular file (else a pipe, a terminal...).
         torn: a record may have been cut short: the next one starts on a line of its own.
         owner: the handler that opened the file, and closes it.
+        terminal, identity, checked, retired: see ``FileHandler``.
     """
 
-    __slots__ = ("busy", "dead", "deferred", "failed", "fd", "owner", "regular", "torn", "tty")
+    __slots__ = (
+        "__weakref__",
+        "busy",
+        "checked",
+        "dead",
+        "deferred",
+        "failed",
+        "fd",
+        "identity",
+        "owner",
+        "regular",
+        "retired",
+        "terminal",
+        "torn",
+        "tty",
+    )
 
     def __init__(self) -> None:
         #: A record is being written (under the output's lock): a record logged now, in
@@ -111,6 +141,13 @@ class Output:
         self.regular = False
         self.torn = False
         self.owner: object = None
+        #: The file is a terminal: records are escaped as on the console.
+        self.terminal = False
+        #: (device, inode) of the file opened, and when the path was last checked.
+        self.identity: tuple[int, int] = (0, 0)
+        self.checked = 0.0
+        #: logdial replaced the handler: it never opens the path again.
+        self.retired = False
 
 
 class _ReportsOnce(logging.Handler):
@@ -188,7 +225,7 @@ class _ReportsOnce(logging.Handler):
         if not self.output.failed:
             self.output.failed = True
             reason = exc.strerror or str(exc) or type(exc).__name__
-            _notice(
+            notice(
                 f"{getattr(self, TAG)} logs: cannot write {self.target} ({reason}); "
                 "records that cannot be written are dropped, and this is not reported again"
             )
@@ -208,7 +245,31 @@ class _ReportsOnce(logging.Handler):
         if site in sites or len(sites) >= ERROR_SITES_LIMIT:
             return
         sites.add(site)
-        super().handleError(record)
+        report_failed_record(record)
+
+
+def report_failed_record(record: logging.LogRecord) -> None:
+    """
+    Say that ``record`` could not be written, with the exception being handled: what
+    ``logging.Handler.handleError`` says, through ``notice`` (so a message, argument or
+    exception text cannot put control characters on the terminal).
+    """
+    import traceback  # a failure is rare: not at import
+
+    def shown(value: object) -> str:
+        try:
+            return repr(value)
+        except Exception as exc:  # a repr that raises: say so rather than fail again
+            return f"<{type(value).__name__} whose repr() raised {type(exc).__name__}>"
+
+    kind, exc, tb = sys.exc_info()
+    lines = ["--- Logging error ---"]
+    if kind is not None:
+        lines += "".join(traceback.format_exception(kind, exc, tb)).rstrip("\n").split("\n")
+    lines.append(f"Logged from file {record.pathname}, line {record.lineno}")
+    lines.append(f"Message: {shown(record.msg)}")
+    lines.append(f"Arguments: {shown(record.args)}")
+    notice("\n".join(lines))
 
 
 class ConsoleHandler(_ReportsOnce, _StreamHandler):
@@ -340,6 +401,17 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
     opened with ``O_APPEND``, so records of threads and of processes sharing the file land
     whole, one after the other, and nothing waits in a buffer.
 
+    Opening never blocks: a FIFO with no reader is an ``OSError`` at once (``ENXIO``), and
+    a pipe with one (``>(gzip > f)``) is then written as usual, waiting for its reader.
+    On a terminal (``/dev/tty``) records are escaped as on the console.
+
+    The file stays the one at the path: closed by someone else (``logging.shutdown()`` at
+    exit, an application's ``dictConfig``), it is opened again at the next record, as
+    logging's ``FileHandler`` does; renamed or deleted (``logrotate``), a new file is
+    opened at the path within a second (``ROTATION_CHECK``), and at once by ``init()``.
+    A handler logdial replaces (``retire``) keeps writing to its file the records that
+    were already on their way to it, and its descriptor is closed once none is.
+
     On a file that is not a regular one (a pipe, a terminal), a record interrupted part
     way (a ``KeyboardInterrupt`` while the reader is slow) may be cut short there; the
     next record then starts on a line of its own.
@@ -361,14 +433,31 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         if output is not None:  # a sibling: the file is open already
             self.output = output
             return
-        self.output = output = Output()
-        # Opened now, so that a path that cannot be written is known at once.
-        output.fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOEXEC, 0o644)
-        output.owner = self
+        self.output = Output()
+        self._open_path()  # now, so that a path that cannot be written is known at once
+        self.output.owner = self
+
+    def _open_path(self) -> int:
+        # Opens the path into this handler's output, without blocking; OSError if it cannot.
+        output = self.output
         try:
-            output.regular = stat.S_ISREG(os.fstat(output.fd).st_mode)
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _CLOEXEC | _NONBLOCK, 0o644)
+        except OSError as exc:
+            import errno  # a failure is rare: not at import
+
+            if exc.errno == errno.ENXIO:  # what open(O_WRONLY | O_NONBLOCK) says of a FIFO with no reader
+                raise OSError(exc.errno, "a FIFO with no reader; logdial does not wait for one", exc.filename) from None
+            raise
+        try:
+            info = os.fstat(fd)
+            os.set_blocking(fd, True)  # writes wait for a slow pipe's reader: nothing is dropped
+            terminal = os.isatty(fd)
         except OSError:  # pragma: no cover - fstat of a descriptor just opened
-            output.regular = False
+            os.close(fd)
+            raise
+        output.fd, output.regular, output.terminal = fd, stat.S_ISREG(info.st_mode), terminal
+        output.identity, output.checked = (info.st_dev, info.st_ino), time.monotonic()
+        return fd
 
     def sibling(self) -> FileHandler:
         """
@@ -381,6 +470,42 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         twin.lock, twin.level = self.lock, self.level
         return twin
 
+    def format(self, record: logging.LogRecord) -> str:
+        """
+        Format ``record``; on a terminal with its control characters escaped, as on the console.
+        """
+        formatter = self.formatter or logging.Formatter()
+        if self.output.terminal:
+            return formatter.format(terminal_safe(record, formatter))
+        return formatter.format(record)
+
+    def _descriptor(self) -> int | None:
+        # The descriptor to write to, opening the path again if the file was closed by
+        # someone else, or renamed or deleted (checked once a ROTATION_CHECK).
+        output = self.output
+        fd = output.fd
+        if fd is None:
+            return None if output.retired else self._open_path()
+        if output.regular:
+            now = time.monotonic()
+            if now - output.checked >= ROTATION_CHECK:
+                output.checked = now
+                if not self.same_file():
+                    self._close_descriptor()
+                    return self._open_path()
+        return fd
+
+    def same_file(self) -> bool:
+        """
+        Whether the path still names the file this handler writes to (not renamed or
+        deleted since it was opened).
+        """
+        try:
+            info = os.stat(self.baseFilename)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self.output.identity
+
     def emit(self, record: logging.LogRecord) -> None:
         """
         Format ``record`` and append it with one write; errors go to ``handleError``.
@@ -388,7 +513,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         try:
             data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
             output = self.output
-            fd = output.fd
+            fd = self._descriptor()
             if fd is None:
                 return
             if output.torn:
@@ -418,21 +543,51 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         """
         return f"the log file {self.baseFilename}"
 
+    def _close_descriptor(self) -> None:
+        output = self.output
+        fd, output.fd = output.fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
     def close(self) -> None:
         """
         Close the descriptor, if this handler opened it (and what the stdlib class holds).
+        A handler still in place opens the path again at its next record, as logging's
+        ``FileHandler`` does after ``logging.shutdown()``.
+        """
+        self.acquire()
+        try:
+            if self.output.owner is self:
+                self._close_descriptor()
+        finally:
+            self.release()
+        super().close()
+
+    def retire(self) -> None:
+        """
+        logdial no longer writes new records here: the records already on their way to
+        this handler (in another thread) are still written, and the descriptor is closed
+        once no handler object holds it. The path is never opened again by it.
         """
         self.acquire()
         try:
             output = self.output
-            if output.owner is self:
-                fd, output.fd = output.fd, None
+            if output.owner is self and not output.retired:
+                output.retired = True
+                fd = output.fd
                 if fd is not None:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+                    import weakref
+
+                    weakref.finalize(output, _close_quietly, fd)
         finally:
             self.release()
-        super().close()
+        logging.Handler.close(self)  # out of logging's list of handlers to flush at exit
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 class NullHandler(logging.NullHandler):

@@ -110,7 +110,7 @@ def guess_language(kind: str, metadata: object, text: str) -> Language:
     if head in ("{", "["):
         try:
             json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             pass
         else:
             return "json"

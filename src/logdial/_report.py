@@ -54,12 +54,14 @@ def find_traces(inputs: Iterable[str | os.PathLike[str]]) -> list[Source]:
         if path.is_dir():
             files = sorted(path.glob(f"{FILE_PREFIX}*.log"), key=_file_order)
             if not files:
-                raise ReportError(f"{path}: no trace files ({FILE_PREFIX}*.log) in this directory")
-        elif path.is_file():
+                raise ReportError(f"{_shown(path)}: no trace files ({FILE_PREFIX}*.log) in this directory")
+        elif path.exists():
             files = [path]
         else:
-            raise ReportError(f"{path}: no such file or directory")
+            raise ReportError(f"{_shown(path)}: no such file or directory")
         for file in files:
+            if not file.is_file():  # a FIFO would block the report, a device never end
+                raise ReportError(f"{_shown(file)}: not a regular file (a trace is one)")
             key = file.resolve()
             if key not in seen:
                 seen.add(key)
@@ -67,6 +69,11 @@ def find_traces(inputs: Iterable[str | os.PathLike[str]]) -> list[Source]:
     if not sources:
         raise ReportError("no trace file given")
     return sources
+
+
+def _shown(path: Path) -> str:
+    # A path as a message shows it, also when its name is not UTF-8 (bytes as escapes).
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _rank_of(path: Path) -> int | None:
@@ -201,7 +208,7 @@ def _build(sources: Sequence[Source], work: Path, bar: _Progress | None) -> None
     summary = Summary()
     rows_path = work / "rows.part"
     with (
-        open(rows_path, "w", encoding="utf-8", newline="\n", buffering=_BUFFER) as rows,
+        open(rows_path, "w", encoding="utf-8", errors="backslashreplace", newline="\n", buffering=_BUFFER) as rows,
         _DetailPages(work / "events") as pages,
     ):
         for event in _events(sources, summary, bar):
@@ -211,7 +218,9 @@ def _build(sources: Sequence[Source], work: Path, bar: _Progress | None) -> None
             strings = summary.strings.get(event.source.index, {})
             page = pages.write(detail_html(event, what, strings, view, summary.first_seconds))
             rows.write(("," if event.index else "") + row_json(event, what, page, summary) + "\n")
-    with open(work / "index.html", "w", encoding="utf-8", newline="\n", buffering=_BUFFER) as index:
+    with open(
+        work / "index.html", "w", encoding="utf-8", errors="backslashreplace", newline="\n", buffering=_BUFFER
+    ) as index:
         index.write(page_start(sources))
         index.write(summary_html(summary, sources))
         index.writelines(timeline_html(summary))
@@ -250,7 +259,12 @@ class _DetailPages:
         """
         if self._stream is None:
             self._stream = open(  # noqa: SIM115 (closed by _close, when the page is full or at the end)
-                self._directory / f"p{self._number}.html", "w", encoding="utf-8", newline="\n", buffering=_BUFFER
+                self._directory / f"p{self._number}.html",
+                "w",
+                encoding="utf-8",
+                errors="backslashreplace",  # (a file name that is not UTF-8)
+                newline="\n",
+                buffering=_BUFFER,
             )
             self._stream.write(detail_start(self._number))
         self._stream.write(text)

@@ -10,7 +10,7 @@ from ._context import CONTEXT_KEYS
 from ._highlight import guess_language, highlight
 from ._report_assets import DETAIL_CSS, csp
 from ._report_html import GENERATOR, e, kind_badge, link_html, size
-from ._report_model import Event
+from ._report_model import TOO_DEEP, Event
 
 __all__ = [
     "INLINE_CHARS",
@@ -96,7 +96,10 @@ def detail_end() -> str:
 
 
 def _pretty(value: object) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except RecursionError:  # nested deeper than Python's encoder goes (the decoder went)
+        return TOO_DEEP
 
 
 def _stack(event: Event, strings: dict[int, str]) -> str:

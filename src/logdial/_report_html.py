@@ -77,14 +77,18 @@ def kind_badge(event: Event) -> str:
 
 
 def safe_url(url: object) -> str | None:
-    """
+    r"""
     ``url`` if a browser may follow it from the report (``http``, ``https``, or a
     relative path), else ``None``: a ``javascript:`` or ``data:`` URL is shown as text.
 
     >>> safe_url("../logdial_report/index.html"), safe_url("https://x.invalid/"), safe_url(" javascript:alert(1)")
     ('../logdial_report/index.html', 'https://x.invalid/', None)
+    >>> safe_url("//x.invalid/"), safe_url("/\\/x.invalid/"), safe_url("\\\\x.invalid/")
+    (None, None, None)
     """
-    if not isinstance(url, str) or not url or _CONTROL.search(url) or url.startswith(("//", "\\")):
+    if not isinstance(url, str) or not url or _CONTROL.search(url):
+        return None
+    if url.replace("\\", "/").startswith("//"):  # another host (browsers read a backslash as a slash)
         return None
     scheme = _SCHEME.match(url)
     if scheme is None:

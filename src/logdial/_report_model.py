@@ -24,6 +24,13 @@ __all__ = [
     "seconds_of",
 ]
 
+#: How many strings of a trace's string table (file names in stacks) the report keeps
+#: per trace file; past it the oldest is forgotten (a stack frame then shows its id).
+STRINGS_LIMIT: Final = 65_536
+
+#: What the report shows for a value nested too deeply to write out as JSON.
+TOO_DEEP: Final = "(nested too deeply to show)"
+
 #: Event kinds that hold a compile's metrics; other events of the compile link to them.
 METRICS_KINDS: Final = ("compilation_metrics", "bwd_compilation_metrics", "aot_autograd_backward_compilation_metrics")
 #: How many failures and links the summary lists (the event table has them all).
@@ -173,7 +180,10 @@ def describe(record: TraceRecord, limit: int = 160) -> str:
     elif name == "str" and isinstance(meta, list) and meta:
         text = meta[0]
     if not isinstance(text, str):
-        text = json.dumps(text, ensure_ascii=False, separators=(", ", ": "))
+        try:
+            text = json.dumps(text, ensure_ascii=False, separators=(", ", ": "))
+        except RecursionError:  # nested deeper than Python's encoder goes (the decoder went)
+            text = TOO_DEEP
         text = "" if text in ("{}", "null") else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -278,7 +288,11 @@ class Summary:
         self.kind_of.append(event.kind_number)
         meta = record.metadata
         if event.kind == "str" and isinstance(meta, list) and len(meta) == 2 and isinstance(meta[1], int):
-            self.strings.setdefault(event.source.index, {})[meta[1]] = str(meta[0])
+            table = self.strings.setdefault(event.source.index, {})
+            table.pop(meta[1], None)  # (seen again: now the newest)
+            table[meta[1]] = str(meta[0])
+            if len(table) > STRINGS_LIMIT:  # the oldest is forgotten: a stack naming it shows its id
+                del table[next(iter(table))]
         elif event.kind in METRICS_KINDS and isinstance(meta, dict) and meta.get("fail_type"):
             self.failure_count += 1
             if len(self.failures) < LISTED:

@@ -16,8 +16,8 @@ from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
-from ._formatting import is_json, make_formatter
-from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
+from ._formatting import escape_controls, is_json, make_formatter
+from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter, notice
 from ._levels import OFF
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
@@ -60,15 +60,11 @@ MAX_SETTINGS_LENGTH: Final = 65_536
 NOTICE_LIMIT: Final = 100
 
 
-def _report(message: str) -> None:
-    """
-    Tell the user something about their settings, on stderr, outside logging.
-    """
-    stream = sys.stderr
-    if stream is not None:
-        with contextlib.suppress(OSError, ValueError):  # a closed stderr loses the notice, not the program
-            stream.write(message if message.endswith("\n") else message + "\n")
-            stream.flush()
+_report = notice  # tell the user something about their settings (see _handlers.notice)
+
+
+def _why(exc: OSError) -> str:
+    return f"cannot load a part of logdial ({exc.strerror or exc})"
 
 
 # The systems of this process, for the fork hook. It is registered with the first
@@ -173,6 +169,8 @@ class LogSystem:
         self._output: dict[str, object] = {"console": console, "propagate": propagate}
         self._explicit_output: dict[str, object] = {}
         self._handlers: tuple[logging.Handler, ...] = ()
+        # File handlers replaced by the handlers just made: retired once those are in place.
+        self._retired: list[FileHandler] = []
         # Where records that could not be formatted were logged, shared by the handlers
         # so that each bad call is reported once (see _handlers._ReportsOnce).
         self._error_sites: set[tuple[str, int]] = set()
@@ -577,33 +575,7 @@ class LogSystem:
             env = EnvConfig.from_environ(environ, prefix=self.env_prefix)
             strict = self.strict or env.strict
             self._ranks.detect(environ)  # first: the settings may name ranks
-            settings: Settings | None = None
-            logs = env.logs
-            if logs is not None and len(logs) > MAX_SETTINGS_LENGTH:
-                try:
-                    self._check_length(logs, self.var)
-                except SettingsError as too_long:
-                    if strict:
-                        raise
-                    self._report_once(f"{too_long}\nNone of its items is applied.")
-                logs = None
-            if logs is not None:
-                from ._grammar import parse_items  # only with settings to parse: not at import
-
-                parsed = parse_items(logs)
-                settings, problems = self._resolve_env(parsed)
-                if settings.help is not None:
-                    _report(self.help_message(verbose=settings.help == "full"))
-                    raise SystemExit(0)
-                if problems:
-                    error = self._error(problems, f"{self.var}={logs!r}")
-                    if strict:
-                        raise error
-                    self._report_once(f"{error}\nThe other items are applied; names not registered yet are kept "
-                                      "for plugins that register them later.")  # fmt: skip
-                self._env_parsed = parsed
-            else:
-                self._env_parsed, self._pending = None, ()
+            settings = self._read_settings(env.logs, strict)
             self._env_ranks = self._read_ranks(env, strict)
             self._api_settings = self._for_rank(self._api_settings)
             self._env = env
@@ -615,11 +587,48 @@ class LogSystem:
             self._settings = self._for_rank(self._settings)
             self._handlers = self._make_handlers(strict)
             if not self._trace_explicit:
-                if env.trace is not None or self._tracer is not None:
-                    self._trace_api().writer.set_dir(env.trace)
-                self._tracing = env.trace is not None
+                try:
+                    if env.trace is not None or self._tracer is not None:
+                        self._trace_api().writer.set_dir(env.trace)
+                    self._tracing = env.trace is not None
+                except OSError as exc:  # the tracing modules cannot be read (no descriptor left)
+                    self._report_once(f"{self.env_prefix}_TRACE cannot be used now: {_why(exc)}; tracing is off")
             self._initialized = True
             self._apply(self._handlers)
+
+    def _read_settings(self, logs: str | None, strict: bool) -> Settings | None:
+        # {P}_LOGS as init() reads it: the settings it gives (None when it is unset or
+        # cannot be used), its problems reported (raised in strict mode), help printed.
+        if logs is not None and len(logs) > MAX_SETTINGS_LENGTH:
+            try:
+                self._check_length(logs, self.var)
+            except SettingsError as too_long:
+                if strict:
+                    raise
+                self._report_once(f"{too_long}\nNone of its items is applied.")
+            logs = None
+        self._env_parsed, self._pending = None, ()
+        if logs is None:
+            return None
+        try:
+            from ._grammar import parse_items  # only with settings to parse: not at import
+
+            parsed = parse_items(logs)
+            settings, problems = self._resolve_env(parsed)
+        except OSError as exc:  # a module loaded on first use cannot be read (no descriptor left)
+            self._report_once(f"{self.var} cannot be read now: {_why(exc)}; the defaults apply")
+            return None
+        if settings.help is not None:
+            _report(self.help_message(verbose=settings.help == "full"))
+            raise SystemExit(0)
+        if problems:
+            error = self._error(problems, f"{self.var}={logs!r}")
+            if strict:
+                raise error
+            self._report_once(f"{error}\nThe other items are applied; names not registered yet are kept "
+                              "for plugins that register them later.")  # fmt: skip
+        self._env_parsed = parsed
+        return settings
 
     def _resolve_env(self, parsed: ParseResult) -> tuple[Settings, tuple[Problem, ...]]:
         resolution = resolve(parsed, self._registry, root=self.root, exists=self._exists, rank=self._ranks.current())
@@ -724,18 +733,17 @@ class LogSystem:
         if path is not None:
             path = self._out_path(str(path))
             old = next((h for h in self._handlers if isinstance(h, FileHandler)), None)
-            if old is not None and old.baseFilename == os.path.abspath(str(path)):
-                old.setFormatter(plain)
+            if old is not None and old.baseFilename == os.path.abspath(str(path)) and old.same_file():
+                old.setFormatter(plain)  # (a file rotated away since is opened anew, below)
                 handlers.append(old)
             else:
                 try:
                     handlers.append(FileHandler(self.name, str(path), plain, error_sites=self._error_sites))
                 except OSError as exc:
                     rest = "logging to the console only" if console != "none" else "no log output is left"
-                    self._report_once(f"{env.name('OUT')}={path!s}: cannot open the log file ({exc.strerror}); {rest}")
-        for stale in self._handlers:
-            if isinstance(stale, FileHandler) and stale not in handlers:
-                stale.close()
+                    shown = escape_controls(str(path), newlines=False)
+                    self._report_once(f"{env.name('OUT')}={shown}: cannot open the log file ({exc.strerror}); {rest}")
+        self._retired = [h for h in self._handlers if isinstance(h, FileHandler) and h not in handlers]
         self._applier.propagate = bool(explicit.get("propagate", self._output["propagate"]))
         return tuple(handlers) or (NullHandler(self.name),)
 
@@ -762,6 +770,11 @@ class LogSystem:
         # While the rank is unknown, each record looks for it (see _poll_rank).
         self._applier.floor_filter.poll = self._poll_rank if self._ranks.rank is None else None
         self._applier.apply(self._plan(), handlers)
+        # Only now that the new handlers are in place: a record logged meanwhile went to
+        # the old ones, which still write it.
+        for stale in self._retired:
+            stale.retire()
+        self._retired = []
 
     def reset(self) -> None:
         """
@@ -772,7 +785,10 @@ class LogSystem:
         with self._lock:
             self._applier.release_all()
             for handler in self._handlers:
-                handler.close()
+                if isinstance(handler, FileHandler):
+                    handler.retire()  # (records on their way to it in other threads still land)
+                else:
+                    handler.close()
             self._handlers = ()
             self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
             self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from ._context import CONTEXT_KEYS
 from ._errors import LogdialError
@@ -82,11 +84,11 @@ def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRec
             payload line without a header that announced one, a header whose JSON is not
             an object, or a payload whose MD5 differs from ``has_payload``.
     """
-    name = str(path)
+    name = str(path).encode("utf-8", "backslashreplace").decode("utf-8")  # (a file name that is not UTF-8)
     pending: tuple[int, re.Match[bytes], dict[str, object]] | None = None
     payload: list[str] = []
-    with open(path, "rb") as stream:
-        for lineno, raw in enumerate(stream, 1):
+    with _open_regular(path, name) as stream:
+        for lineno, raw in enumerate(_lines(stream, name), 1):
             line = raw.rstrip(b"\n").rstrip(b"\r")
             if not line:
                 continue  # tlparse drops empty lines anywhere
@@ -116,6 +118,53 @@ def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRec
             pending = (lineno, match, envelope)
     if pending is not None:
         yield _record(name, pending, payload, check_md5)
+
+
+#: How much of a line is read at a time: a line longer than that is checked to be a
+#: payload line or to start like a header before the rest of it is read.
+LINE_CHUNK: Final = 64 * 1024
+#: The longest record header (its JSON) the reader takes; payload lines have no limit.
+HEADER_LIMIT: Final = 16 * 1024 * 1024
+_HEADER_START: Final = re.compile(rb"[VIWEC]\d{4} \d{2}:\d{2}:\d{2}\.\d{6} \d+ [^:\n]+:\d+\] ")
+
+
+def _open_regular(path: str | Path, name: str) -> BinaryIO:
+    # The file, if it is a regular one: a FIFO would block the reader, a device
+    # (/dev/zero, behind a symlink) would never end. Opened without blocking, then checked.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise TraceFormatError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TraceFormatError(f"{name}: not a regular file (a trace is one)")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _lines(stream: BinaryIO, name: str) -> Iterator[bytes]:
+    # The file's lines, each read LINE_CHUNK at a time: the start of a long line is
+    # checked before the rest is read, and a header is at most HEADER_LIMIT long.
+    lineno = 0
+    while raw := stream.readline(LINE_CHUNK):
+        lineno += 1
+        if len(raw) < LINE_CHUNK or raw.endswith(b"\n"):
+            yield raw
+            continue
+        payload = raw.startswith(b"\t")
+        if not payload and _HEADER_START.match(raw) is None:
+            shown = raw[:80].decode("utf-8", "replace")
+            raise TraceFormatError(f"{name}:{lineno}: not a trace record header: {shown!r}")
+        parts, size = [raw], len(raw)
+        while not raw.endswith(b"\n") and (raw := stream.readline(LINE_CHUNK)):
+            parts.append(raw)
+            size += len(raw)
+            if not payload and size > HEADER_LIMIT:
+                raise TraceFormatError(f"{name}:{lineno}: a record header longer than {HEADER_LIMIT >> 20} MiB")
+        yield b"".join(parts)
 
 
 def _record(

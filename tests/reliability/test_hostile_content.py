@@ -216,3 +216,85 @@ class TestRaisingArgument:
             logging.getLogger("testsys.core").warning("next")
         shown = read_pty(master).decode("utf-8", "replace")
         assert ("--- Logging error ---" in shown, shown.endswith("next\r\n")) == (True, True)
+
+
+class _Forger:
+    """
+    An object whose text (``str`` and ``repr``) holds a line of its own.
+    """
+
+    def __str__(self) -> str:
+        return "obj\nW1201 00:00:00.000000 1 forged.py:1] forged"
+
+    __repr__ = __str__
+
+
+class TestCustomFormatFields:
+    """
+    A ``{P}_LOGS_FORMAT`` that shows the record's raw fields (``%(msg)s``, ``%(args)s``,
+    ``%(exc_info)s``) instead of ``%(message)s``: every line still starts with the format's prefix.
+    """
+
+    @pytest.mark.parametrize("field", ["msg", "args", "exc_info"])
+    def test_fields_stay_on_one_line(self, system: LogSystem, tmp_path: Path, field: str) -> None:
+        """
+        The field's text, a message object's, an argument's or an exception's, has its line
+        breaks escaped: one record, one line.
+        """
+        out = tmp_path / "out.log"
+        system.set_output(console="none", file=str(out), format=f"%(levelname)s %(name)s: %({field})s")
+        system.init({"TESTSYS_LOGS": "core"})
+        log = logging.getLogger("testsys.core")
+        if field == "msg":
+            log.warning(_Forger())  # type: ignore[arg-type]  # (logging takes any object as the message)
+        elif field == "args":
+            log.warning("%s", _Forger())
+        else:
+            try:
+                raise ValueError("bad\nW1201 00:00:00.000000 1 forged.py:1] forged")
+            except ValueError:
+                log.warning("failed", exc_info=True)
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert 1 == len(lines), lines
+        assert lines[0].startswith("WARNING testsys.core: ")
+        assert "W1201 00:00:00.000000 1 forged.py:1] forged" in lines[0]  # inside the one line
+
+
+class TestNotices:
+    """
+    Text from outside quoted in logdial's notices (a path, an exception's message) has
+    its control characters escaped, and cannot start a line of its own.
+    """
+
+    def test_out_path(self, system: LogSystem, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """
+        A ``{P}_LOGS_OUT`` that cannot be opened, whose name holds an escape and a newline.
+        """
+        bad = str(tmp_path / "no such dir" / "a\x1b[2J\nW1201 forged.log")
+        system.init({"TESTSYS_LOGS_OUT": bad})
+        err = capsys.readouterr().err
+        shown = bad.replace("\x1b", "\\x1b").replace("\n", "\\x0a")
+        expected = f"TESTSYS_LOGS_OUT={shown}: cannot open the log file (No such file or directory); "
+        assert [expected + "logging to the console only"] == err.splitlines()
+
+    def test_logging_error_report(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        The report of a record that cannot be formatted quotes the exception, the message
+        and the arguments escaped.
+        """
+
+        class Hostile:
+            def __str__(self) -> str:
+                raise RuntimeError("boom\x1b]0;owned\x07")
+
+            def __repr__(self) -> str:
+                return "<hostile\x1b[2J>"
+
+        system.init({"TESTSYS_LOGS": "core"})
+        logging.getLogger("testsys.core").warning("value %s \x1b[31m", Hostile())
+        err = capsys.readouterr().err
+        assert err.startswith("--- Logging error ---\n")
+        assert "RuntimeError: boom\\x1b]0;owned\\x07" in err
+        assert "Message: 'value %s \\x1b[31m'" in err
+        assert "Arguments: (<hostile\\x1b[2J>,)" in err
+        assert "\x1b" not in err

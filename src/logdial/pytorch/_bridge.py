@@ -12,6 +12,7 @@ from collections.abc import Callable, ItemsView, Mapping
 from types import ModuleType
 
 from .._errors import FormatError, RegistrationError, SettingsError
+from .._handlers import notice as _notice
 from .._system import LogSystem
 from . import TESTED_TORCH_VERSIONS
 from ._internals import ArtifactSpec, TorchLogging, TorchRegistry, UnexpectedTorchError, inspect_torch, read_registry
@@ -32,15 +33,9 @@ _Call = tuple[str | None, Mapping[str, int | bool] | None, dict[str, int | bool 
 
 def notice(message: str) -> None:
     """
-    Say something in one line on stderr, outside logging.
+    Say something in one line on stderr, outside logging (see ``_handlers.notice``).
     """
-    stream = sys.stderr
-    if stream is not None:
-        try:
-            stream.write(_PREFIX + " ".join(message.split()) + "\n")
-            stream.flush()
-        except (OSError, ValueError):  # a closed stderr loses the notice, not the program
-            pass
+    _notice(_PREFIX + " ".join(message.split()))
 
 
 def _assign(module: ModuleType, name: str, value: object) -> None:
