@@ -724,3 +724,63 @@ class TestConstruction:
         """
         with pytest.raises(ValueError, match=r"^precedence must be 'env' or 'api', not 'user'$"):
             LogSystem("mylib", precedence="user")  # type: ignore[arg-type]
+
+
+#: Settings with wildcards (and what can interact with them: exact items before and
+#: after, module items, values, ranks) for the registrations below.
+WILDCARD_SETTINGS = [
+    "+*",
+    "*",
+    "*=warning",
+    "gr*=off,+*",
+    "+c*,a*=error",
+    "*,+c3,a2=off",
+    "+c3,*",
+    "-wild.m,+*",
+    "+*,-wild.m",
+    "+c*@0,c2=error@1",
+    "c?,a?=on",
+]
+
+
+class TestRegistrationsUnderWildcards:
+    """
+    A registration after ``init()`` with a wildcard in the variable works out what the
+    variable makes of that name alone (so registering stays linear); the outcome is the
+    full resolution's, after every registration.
+    """
+
+    @pytest.mark.parametrize("settings", WILDCARD_SETTINGS)
+    def test_same_as_a_full_resolution(self, settings: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        12 components and 12 artifacts registered one by one after ``init()``: after each,
+        the settings in force equal the variable resolved afresh against the registry,
+        and the loggers' levels equal those of a system that registered all before.
+        """
+        from logdial._grammar import parse_items
+        from logdial._settings import resolve
+
+        logging.getLogger("wild.m")  # an existing logger, for the module items
+        logs = LogSystem("wild")
+        logs.init({"WILD_LOGS": settings})
+        try:
+            for n in range(12):
+                logs.register_log(f"c{n}", [f"wild.c{n}", f"wild.m.c{n}"])
+                logs.register_artifact(f"a{n}", "An artifact.", off_by_default=n % 3 == 0)
+                logs.getArtifactLogger(f"wild.c{n}", f"a{n}")
+                full = resolve(parse_items(settings), logs.registry, root="wild", exists=logs._exists, rank=0)
+                assert full.settings == logs.settings, (n, settings)
+            incremental = {name: logging.getLogger(name).level for name in logs._applier.owned}
+        finally:
+            logs.reset()
+        before = LogSystem("wild")
+        for n in range(12):
+            before.register_log(f"c{n}", [f"wild.c{n}", f"wild.m.c{n}"])
+            before.register_artifact(f"a{n}", "An artifact.", off_by_default=n % 3 == 0)
+            before.getArtifactLogger(f"wild.c{n}", f"a{n}")
+        before.init({"WILD_LOGS": settings})
+        try:
+            assert {name: logging.getLogger(name).level for name in before._applier.owned} == incremental
+        finally:
+            before.reset()
+        capsys.readouterr()

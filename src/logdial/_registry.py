@@ -67,8 +67,8 @@ class Artifact(Frozen):
         )
 
 
-def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
-    # A proxy's copy() copies the dict below it at once; dict(proxy) goes key by key, 30
+def copy_mapping(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    # A dict of ``mapping``. A proxy's copy() copies the dict below it at once; dict(proxy) goes key by key, 30
     # times slower, which made each registration cost time in proportion to the others.
     return mapping.copy() if isinstance(mapping, MappingProxyType) else dict(mapping)
 
@@ -109,7 +109,7 @@ class Registry(Frozen):
             check_logger_name(logger_name)
         old = self.components.get(name)
         merged = tuple(dict.fromkeys((*old.loggers, *names))) if old else names
-        components = _copy(self.components)
+        components = copy_mapping(self.components)
         components[name] = Component(name, merged)
         return Registry(MappingProxyType(components), self.artifacts)
 
@@ -130,22 +130,29 @@ class Registry(Frozen):
             return self
         if old is not None:
             raise RegistrationError(f"artifact {artifact.name!r} is already registered with other fields: {old!r}")
-        artifacts = _copy(self.artifacts)
+        artifacts = copy_mapping(self.artifacts)
         artifacts[artifact.name] = artifact
         return Registry(self.components, MappingProxyType(artifacts))
 
-    def match(self, pattern: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def match(self, pattern: str, only: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """
-        The components and the artifacts whose names match the wildcard ``pattern``.
+        The components and the artifacts whose names match the wildcard ``pattern``
+        (with ``only``: of that name alone, in time independent of the registry's size).
         """
+        names = (only,) if only is not None else (*self.components, *self.artifacts)
         # Every character but "*" stands for exactly one character of a name: a pattern
         # with more of them than the longest name matches nothing, and is not compiled
         # (fnmatch would build, and cache, a regex as long as the pattern).
-        longest = max(map(len, (*self.components, *self.artifacts)), default=0)
+        longest = max(map(len, names), default=0)
         if len(pattern) - pattern.count("*") > longest:
             return (), ()
         import fnmatch  # only for wildcards: not at import
 
+        if only is not None:
+            found = fnmatch.fnmatchcase(only, pattern)
+            return ((only,) if found and only in self.components else ()), (
+                (only,) if found and only in self.artifacts else ()
+            )
         components = tuple(n for n in self.components if fnmatch.fnmatchcase(n, pattern))
         artifacts = tuple(n for n in self.artifacts if fnmatch.fnmatchcase(n, pattern))
         return components, artifacts

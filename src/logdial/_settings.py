@@ -7,11 +7,12 @@ from types import MappingProxyType
 
 from ._frozen import Frozen
 from ._levels import parse_level
-from ._registry import Registry
+from ._registry import Registry, copy_mapping
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from collections.abc import Set as AbstractSet
     from typing import Final, Literal
 
     # The grammar is imported by whoever parses (not at import: a program that gives
@@ -146,8 +147,101 @@ def resolve(
     return Resolution(state.build(), problems, tuple(state.unknown))
 
 
+class NamePart:
+    """
+    What settings make of one registered name, as plain mappings and sets (see ``resolve_name``).
+    """
+
+    __slots__ = ("artifacts", "components", "disabled", "floors", "levels")
+
+    def __init__(
+        self,
+        levels: Mapping[str, int],
+        components: Mapping[str, int],
+        artifacts: AbstractSet[str],
+        disabled: AbstractSet[str],
+        floors: Mapping[str, int],
+    ) -> None:
+        self.levels, self.components, self.floors = levels, components, floors
+        self.artifacts, self.disabled = artifacts, disabled
+
+
+_NOTHING: Final = NamePart(_EMPTY, _EMPTY, frozenset(), frozenset(), _EMPTY)
+
+
+def resolve_name(
+    parsed: ParseResult, registry: Registry, name: str, *, root: str, exists: Callable[[str], bool], rank: int | None
+) -> NamePart:
+    """
+    What the items make of registered component or artifact ``name`` alone, in time
+    independent of the registry's size: wildcards are matched against ``name`` only, and
+    items naming other components or artifacts are passed over (they cannot change it).
+    For a registration after the settings were resolved (see ``merge_name``); problems
+    are not reported (the full resolution reported them).
+    """
+    if name in registry.artifacts and not any(
+        item.name == name or (item.has_wildcard and not (item.sign and item.value is None)) for item in parsed.items
+    ):
+        return _NOTHING  # (a signed wildcard, +*, sets components only)
+    state = _Builder(registry, root, exists, 0 if rank is None else rank, only=name)
+    for item in parsed.items:
+        state.add(item)
+    return NamePart(state.levels, state.components, state.artifacts, state.disabled, state.floors())
+
+
+def merge_name(settings: Settings, part: NamePart, name: str, loggers: tuple[str, ...]) -> Settings:
+    """
+    ``settings`` with what ``part`` (from ``resolve_name``) says of ``name`` and its
+    ``loggers``: what a full resolution with ``name`` registered gives, when no other
+    component covers those loggers. ``settings`` itself when that changes nothing.
+    """
+
+    def merged(old: Mapping[str, int], new: Mapping[str, int], keys: tuple[str, ...]) -> Mapping[str, int]:
+        if all(old.get(k) == new.get(k) for k in keys):
+            return old
+        out = copy_mapping(old)  # (at C speed)
+        for key in keys:
+            if key in new:
+                out[key] = new[key]
+            else:
+                out.pop(key, None)
+        return MappingProxyType(out)
+
+    def member(old: frozenset[str], new: AbstractSet[str]) -> frozenset[str]:
+        if (name in old) == (name in new):
+            return old
+        return old | {name} if name in new else old - {name}
+
+    levels = merged(settings.levels, part.levels, loggers)
+    artifacts = member(settings.artifacts, part.artifacts)
+    disabled = member(settings.disabled, part.disabled)
+    components = merged(settings.components, part.components, (name,))
+    floors = merged(settings.floors, part.floors, loggers)
+    if (
+        levels is settings.levels
+        and artifacts is settings.artifacts
+        and disabled is settings.disabled
+        and components is settings.components
+        and floors is settings.floors
+    ):
+        return settings  # nothing it says concerns the name
+    return Settings(
+        levels=levels,
+        artifacts=artifacts,
+        disabled=disabled,
+        components=components,
+        modules=settings.modules,
+        floors=floors,
+        help=settings.help,
+        items=settings.items,
+    )
+
+
 class _Builder:
-    def __init__(self, registry: Registry, root: str, exists: Callable[[str], bool], rank: int) -> None:
+    def __init__(
+        self, registry: Registry, root: str, exists: Callable[[str], bool], rank: int, only: str | None = None
+    ) -> None:
+        self.only = only
         self.registry = registry
         self.root = root
         self.exists = exists
@@ -203,7 +297,7 @@ class _Builder:
     def add(self, item: Item) -> None:
         name = item.name
         if item.ranks is not None and name != "help" and self.rank not in item.ranks:
-            return self.check(item)
+            return self.check(item) if self.only is None else None
         if name == "help":
             if item.value is not None:
                 return self.fail(item, "help takes no value: write help, or +help for every artifact")
@@ -212,6 +306,12 @@ class _Builder:
             self.help = "full" if item.sign == "+" or self.help == "full" else "brief"
         elif item.has_wildcard:
             return self.add_wildcard(item)  # it records the item itself, once
+        elif (
+            self.only is not None
+            and name != self.only
+            and (name in ("all", self.root) or name in self.registry.components or name in self.registry.artifacts)
+        ):
+            return None  # (resolve_name: another name's item)
         elif name in ("all", self.root) or name in self.registry.components:
             level = self.level_of(item, name)
             if level is None:
@@ -247,7 +347,7 @@ class _Builder:
             self.items.append(item)
 
     def add_wildcard(self, item: Item) -> None:
-        components, artifacts = self.registry.match(item.name)
+        components, artifacts = self.registry.match(item.name, self.only)
         if not components and not artifacts:
             self.unknown.append(item)  # a plugin may register matching names later
             return self.fail(item, "the pattern matches no registered component or artifact" + self.hint(item.name))

@@ -21,7 +21,7 @@ from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, Routi
 from ._levels import OFF
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
-from ._settings import Settings, format_problems, resolve
+from ._settings import Settings, format_problems, merge_name, resolve, resolve_name
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -324,16 +324,31 @@ class LogSystem:
 
     def _registered(self, name: str, loggers: Iterable[str]) -> None:
         # Called under the lock after a registration. The variable may name it (a plugin's
-        # name, kept pending since init) or match it with a wildcard: resolve it again.
+        # name, kept pending since init: resolve it all again) or match it with a wildcard
+        # (work out what it makes of this name alone: registering stays linear).
+        loggers = tuple(loggers)
         parsed = self._env_parsed
         if parsed is not None and (
             any(item.name == name or item.has_wildcard for item in self._pending)
-            or any(item.has_wildcard for item in parsed.items)
+            or any(logger in self._applier.owned for logger in loggers)  # (shared with another component)
         ):
             settings, _ = self._resolve_env(parsed)
             if self._source == "env" and settings != self._settings:
                 self._settings = settings
                 if self._initialized:
+                    self._apply()
+                    return
+        elif parsed is not None and self._source == "env" and any(item.has_wildcard for item in parsed.items):
+            component = self._registry.components.get(name)
+            own = component.loggers if component is not None else ()
+            partial = resolve_name(
+                parsed, self._registry, name, root=self.root, exists=self._exists, rank=self._ranks.current()
+            )
+            settings = merge_name(self._settings, partial, name, own)
+            if settings is not self._settings:
+                floors_moved = settings.floors is not self._settings.floors
+                self._settings = settings
+                if self._initialized and floors_moved:  # the floor filter takes floors from a full apply
                     self._apply()
                     return
         self._configure_new(loggers)
