@@ -516,8 +516,8 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
             fd = self._descriptor()
             if fd is None:
                 return
-            if output.torn:
-                data, output.torn = b"\n" + data, False
+            if output.torn:  # (until a record is written, every attempt starts with it)
+                data = b"\n" + data
             view = None
             try:
                 written = os.write(fd, data)
@@ -525,10 +525,14 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
                     view = memoryview(data)[written:]
                     while view:
                         view = view[os.write(fd, view) :]
+                output.torn = False
             except BaseException:
-                # On a regular file a write is whole or not at all; on a pipe an
-                # interrupted one may have written part of the record.
-                if not output.regular or view is not None:
+                # On a regular file a write is whole or not at all, unless the disk is
+                # full part way: the part written is taken back. On a pipe an interrupted
+                # write may have left part of the record.
+                if view is not None and output.regular and _take_back(fd, len(data) - len(view)):
+                    pass
+                elif not output.regular or view is not None:
                     output.torn = True
                 raise
         except RecursionError:
@@ -583,6 +587,19 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         finally:
             self.release()
         logging.Handler.close(self)  # out of logging's list of handlers to flush at exit
+
+
+def _take_back(fd: int, count: int) -> bool:
+    # Truncate the last ``count`` bytes this process appended to a regular file, if no
+    # one appended after them (another process sharing the file); whether it did.
+    try:
+        end = os.lseek(fd, 0, os.SEEK_CUR)  # (O_APPEND: just after what this write wrote)
+        if os.fstat(fd).st_size != end:
+            return False
+        os.ftruncate(fd, end - count)
+    except OSError:
+        return False
+    return True
 
 
 def _close_quietly(fd: int) -> None:

@@ -421,3 +421,45 @@ class TestNoDescriptorLeft:
         ] == lines[:3]
         assert ["while none is left", "once they are back"] == messages("\n".join(lines[3:]) + "\n")
         assert ["once they are back"] == messages(log.read_text(encoding="utf-8"))
+
+
+FULL_CHILD = """
+    import logging, resource, signal, sys
+    from logdial import LogSystem
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails (EFBIG), as on a full disk
+    logs = LogSystem("shop")
+    logs.register_log("core", ["shop.core"])
+    logs.set_output(console="none", file=sys.argv[1])
+    logs.init({"SHOP_LOGS": "core"})
+    log = logging.getLogger("shop.core")
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, hard))
+    for i in range(100):
+        log.info("before %d %s", i, "y" * 150)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space comes back
+    for i in range(20):
+        log.info("after %d %s", i, "z" * 150)
+"""
+
+
+class TestFullDisk:
+    """
+    A log file that cannot grow part way through a record (a full disk; here a real
+    file-size limit, ``RLIMIT_FSIZE``, which fails writes the same way).
+    """
+
+    def test_no_record_cut_short(self, tmp_path: Path) -> None:
+        """
+        The record cut short at the limit is taken back; once space comes back every
+        record is whole, on a line of its own, and none is lost after that.
+        """
+        log = tmp_path / "shop.log"
+        done = run_child(FULL_CHILD, str(log))
+        assert 0 == done.returncode, done.stderr
+        assert "cannot write the log file" in done.stderr
+        shown = messages(log.read_text(encoding="utf-8"))  # every line whole
+        before = [m for m in shown if m.startswith("before ")]
+        assert 0 < len(before) < 100
+        assert before == [f"before {i} {'y' * 150}" for i in range(len(before))]
+        assert [f"after {i} {'z' * 150}" for i in range(20)] == [m for m in shown if m.startswith("after ")]
