@@ -189,7 +189,8 @@ class _ReportsOnce(logging.Handler):
             output.busy = True
             try:
                 self.emit(record)
-                self._write_deferred()
+                if output.deferred:
+                    self._write_deferred()
             finally:
                 output.busy = False
         return passed
@@ -513,9 +514,11 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         try:
             data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
             output = self.output
-            fd = self._descriptor()
-            if fd is None:
-                return
+            fd = output.fd
+            if fd is None or (output.regular and time.monotonic() - output.checked >= ROTATION_CHECK):
+                fd = self._descriptor()  # (closed by someone else, or time to check for a rotation)
+                if fd is None:
+                    return
             if output.torn:  # (until a record is written, every attempt starts with it)
                 data = b"\n" + data
             view = None

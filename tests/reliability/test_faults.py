@@ -385,7 +385,10 @@ class TestKeyboardInterrupt:
         read_fd: list[int] = []
 
         def reader() -> None:
-            fd = os.open(fifo, os.O_RDONLY)
+            # Opened before the writer (logdial does not wait for a reader): without
+            # blocking, then blocking, for the reads once the writer is there.
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            os.set_blocking(fd, True)
             read_fd.append(fd)
             opened.set()
             may_read.wait()
@@ -395,8 +398,8 @@ class TestKeyboardInterrupt:
 
         thread = threading.Thread(target=reader)
         thread.start()
-        system.init({"TESTSYS_LOGS_OUT": str(fifo), "TESTSYS_LOGS_CONSOLE": "none"})
         assert opened.wait(10)
+        system.init({"TESTSYS_LOGS_OUT": str(fifo), "TESTSYS_LOGS_CONSOLE": "none"})
         log = logging.getLogger("testsys.core")
         log.warning("before")
 
