@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -14,6 +13,7 @@ from typing import Final
 from . import __version__
 from ._errors import LogdialError, RegistrationError, SettingsError
 from ._explain import Source, explain
+from ._handlers import notice
 from ._plugins import GROUP, PluginError, UnknownSystemError, discover, find, variables
 from ._registry import check_logger_name
 from ._system import LogSystem
@@ -90,8 +90,7 @@ def _settings_from(args: argparse.Namespace, extras: list[str]) -> None:
 
 
 def _error(message: str) -> None:
-    with contextlib.suppress(OSError, ValueError):  # a stderr that cannot take it loses the message
-        sys.stderr.write(f"{PROG}: {message}\n")
+    notice(f"{PROG}: {message}")  # (escaped: a file name from outside cannot play terminal tricks)
 
 
 def _parser() -> argparse.ArgumentParser:

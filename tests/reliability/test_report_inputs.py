@@ -232,3 +232,20 @@ class TestLinks:
         Browsers read a backslash as a slash: all of these lead to ``evil.example``.
         """
         assert safe_url(url) is None
+
+
+class TestMessages:
+    """
+    A file name from outside, quoted in the command's one-line error.
+    """
+
+    def test_name_with_escapes(self, tmp_path: Path) -> None:
+        """
+        A trace named with a clear-screen sequence and a newline: the sequence escaped,
+        the message on one line.
+        """
+        name = tmp_path / "a\x1b[2J\nb.log"
+        os.mkfifo(name)
+        done = command("report", str(name), "-o", str(tmp_path / "out"))
+        shown = str(name).replace("\x1b", "\\x1b").replace("\n", " ")
+        assert (1, f"logdial: {shown}: not a regular file (a trace is one)\n") == (done.returncode, done.stderr)
