@@ -7,6 +7,7 @@ import re
 import select
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import NamedTuple
 
@@ -107,3 +108,18 @@ def demo_trace(directory: Path) -> Path:
     )
     (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
     return trace
+
+
+def run_code(code: str, *args: str, timeout: float = 120, **variables: str) -> subprocess.CompletedProcess[str]:
+    """
+    ``python -c CODE ARGS`` (``code`` dedented) with the logging variables cleared, then
+    ``variables`` set; fails if it does not end within ``timeout`` seconds (a hang).
+    """
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        encoding="utf-8",
+        env=child_environ(**variables),
+        timeout=timeout,
+        check=False,
+    )

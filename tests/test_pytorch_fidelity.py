@@ -47,6 +47,28 @@ HANDLERS_SCRIPT = """
 """
 
 
+def stderr_on_a_terminal(args: list[str], cwd: Path, **variables: str) -> str:
+    """
+    What ``python ARGS`` writes to its stderr when that is a terminal (a pty); it must end with 0.
+    """
+    master, slave = pty.openpty()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            cwd=cwd,
+            env=child_environ(**variables),
+        )
+        os.close(slave)
+        shown = read_pty(master, timeout=TIMEOUT).decode("utf-8", "replace")
+        assert 0 == child.wait(timeout=TIMEOUT)
+    finally:
+        os.close(master)
+    return shown
+
+
 class TestHandlersWhereTorchPutsThem:
     """
     Every logger torch registers carries handler objects of its own, as on plain torch.
@@ -256,21 +278,7 @@ class TestRestyle:
         characters escaped: ``\\x1b[2J`` cannot clear the screen.
         """
         script = str(write(tmp_path / "restyle.py", RESTYLE_SCRIPT))
-        master, slave = pty.openpty()
-        try:
-            child = subprocess.Popen(
-                [sys.executable, script],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=slave,
-                cwd=tmp_path,
-                env=child_environ(),
-            )
-            os.close(slave)
-            shown = read_pty(master, timeout=TIMEOUT).decode("utf-8", "replace")
-            assert 0 == child.wait(timeout=TIMEOUT)
-        finally:
-            os.close(master)
+        shown = stderr_on_a_terminal([script], tmp_path)
         assert "DYNAMO INFO torch._dynamo.convert_frame: restyled \\x1b[2Jscreen" in shown
         assert "\x1b[2J" not in shown
 
@@ -453,21 +461,7 @@ class TestTorchLogsVariables:
         """
         script = str(write(tmp_path / "variables.py", VARIABLES_SCRIPT.format(api=False)))
         variables = {"TORCH_LOGS": "dynamo", **({"NO_COLOR": "1"} if no_color else {})}
-        master, slave = pty.openpty()
-        try:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "logdial.pytorch", script],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=slave,
-                cwd=tmp_path,
-                env=child_environ(**variables),
-            )
-            os.close(slave)
-            shown = read_pty(master, timeout=TIMEOUT).decode("utf-8", "replace")
-            assert 0 == child.wait(timeout=TIMEOUT)
-        finally:
-            os.close(master)
+        shown = stderr_on_a_terminal(["-m", "logdial.pytorch", script], tmp_path, **variables)
         assert "an info record" in shown
         assert no_color is ("\x1b[" not in shown)
 

@@ -13,9 +13,6 @@ import contextlib
 import logging
 import os
 import pty
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from collections import Counter
@@ -24,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from tests.reliability._support import messages
-from tests.subprocesses import child_environ, read_pty
+from tests.subprocesses import read_pty, run_code
 
 from logdial import LogSystem
 from logdial._handlers import ROTATION_CHECK
@@ -79,6 +76,13 @@ def expected() -> Counter[str]:
     return Counter(f"w{n} {i}" for n in range(THREADS) for i in range(RECORDS))
 
 
+def written_to(files: list[Path]) -> Counter[str]:
+    """
+    The records of all ``files``, counted.
+    """
+    return Counter(m for file in files for m in messages(file.read_text(encoding="utf-8")))
+
+
 def shop() -> LogSystem:
     """
     ``shop`` with one component.
@@ -110,10 +114,7 @@ class TestReconfigurationUnderLoad:
             finally:
                 logs.reset()
         assert switches > 50
-        written = Counter(
-            messages(files[0].read_text(encoding="utf-8")) + messages(files[1].read_text(encoding="utf-8"))
-        )
-        assert expected() == written
+        assert expected() == written_to(files)
         assert expected() == Counter(messages((tmp_path / "console.log").read_text(encoding="utf-8")))
 
     def test_init_with_another_out(self, tmp_path: Path) -> None:
@@ -129,10 +130,7 @@ class TestReconfigurationUnderLoad:
         finally:
             logs.reset()
         assert switches > 50
-        written = Counter(
-            messages(files[0].read_text(encoding="utf-8")) + messages(files[1].read_text(encoding="utf-8"))
-        )
-        assert expected() == written
+        assert expected() == written_to(files)
 
 
 class TestRootPrefixNames:
@@ -156,20 +154,6 @@ class TestRootPrefixNames:
         finally:
             logs.reset()
         assert ["early", "core"] == [line.rpartition("] ")[2] for line in capsys.readouterr().err.splitlines()]
-
-
-def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """
-    ``code`` in a fresh interpreter; fails if it does not end in time.
-    """
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        capture_output=True,
-        encoding="utf-8",
-        env=child_environ(**(env or {})),
-        timeout=TIMEOUT,
-        check=False,
-    )
 
 
 SHUTDOWN_CHILD = """
@@ -213,7 +197,7 @@ class TestClosedByOthers:
         interpreter exits (after logging's own shutdown) loses nothing the console shows.
         """
         log = tmp_path / "shop.log"
-        done = run_child(SHUTDOWN_CHILD, str(log), how)
+        done = run_code(SHUTDOWN_CHILD, str(log), how)
         assert 0 == done.returncode, done.stderr[-2000:]
         console, written = messages(done.stderr), messages(log.read_text(encoding="utf-8"))
         assert ["before", "after", "after init"] == written[:3] == console[:3]
@@ -221,6 +205,16 @@ class TestClosedByOthers:
         assert len(daemon) > 100
         assert set(daemon) <= set(written)
         assert len(written) == len(set(written))
+
+
+def logging_to(path: Path) -> tuple[LogSystem, logging.Logger]:
+    """
+    ``shop`` initialised with ``core`` at INFO to the file ``path`` alone; its logger.
+    """
+    logs = shop()
+    logs.set_output(console="none", file=str(path))
+    logs.init({"SHOP_LOGS": "core"})
+    return logs, logging.getLogger("shop.core")
 
 
 class TestRotation:
@@ -235,10 +229,7 @@ class TestRotation:
         ``ROTATION_CHECK``); then into a new file at the path. ``init()`` reopens at once.
         """
         path, rotated = tmp_path / "shop.log", tmp_path / "shop.log.1"
-        logs = shop()
-        logs.set_output(console="none", file=str(path))
-        logs.init({"SHOP_LOGS": "core"})
-        log = logging.getLogger("shop.core")
+        logs, log = logging_to(path)
         try:
             log.info("one")
             path.rename(rotated)
@@ -260,10 +251,7 @@ class TestRotation:
         zeros where the old end was).
         """
         path = tmp_path / "shop.log"
-        logs = shop()
-        logs.set_output(console="none", file=str(path))
-        logs.init({"SHOP_LOGS": "core"})
-        log = logging.getLogger("shop.core")
+        logs, log = logging_to(path)
         try:
             log.info("one")
             os.truncate(path, 0)
@@ -297,7 +285,7 @@ class TestPipes:
         """
         fifo = tmp_path / "fifo"
         os.mkfifo(fifo)
-        done = run_child(FIFO_CHILD, str(fifo), "3")
+        done = run_code(FIFO_CHILD, str(fifo), "3")
         assert (0, "done\n") == (done.returncode, done.stdout)
         notice = (
             f"SHOP_LOGS_OUT={fifo}: cannot open the log file (a FIFO with no reader; logdial does not wait for one)"
@@ -326,7 +314,7 @@ class TestPipes:
         # the reader sees the end of the stream only once the child has closed its end too.
         keep = os.open(fifo, os.O_WRONLY)
         try:
-            done = run_child(FIFO_CHILD, str(fifo), "2000")
+            done = run_code(FIFO_CHILD, str(fifo), "2000")
         finally:
             os.close(keep)
         reader.join(TIMEOUT)
@@ -411,7 +399,7 @@ class TestNoDescriptorLeft:
         and the console apply; ``init()`` again, once descriptors are back, applies all.
         """
         log = tmp_path / "shop.log"
-        done = run_child(EMFILE_CHILD, str(log), str(tmp_path / "trace"))
+        done = run_code(EMFILE_CHILD, str(log), str(tmp_path / "trace"))
         assert (0, "done\n") == (done.returncode, done.stdout), done.stderr[-2000:]
         lines = done.stderr.splitlines()
         assert [
@@ -455,7 +443,7 @@ class TestFullDisk:
         record is whole, on a line of its own, and none is lost after that.
         """
         log = tmp_path / "shop.log"
-        done = run_child(FULL_CHILD, str(log))
+        done = run_code(FULL_CHILD, str(log))
         assert 0 == done.returncode, done.stderr
         assert "cannot write the log file" in done.stderr
         shown = messages(log.read_text(encoding="utf-8"))  # every line whole

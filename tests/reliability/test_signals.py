@@ -12,17 +12,13 @@ firing while the main loop logs; a deadlock would show as the child's timeout.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from tests.reliability._support import messages
-from tests.subprocesses import child_environ
+from tests.subprocesses import run_code
 
 #: How many records the main loop of each child logs.
 RECORDS = 20_000
-TIMEOUT = 120
 
 LOGGING_CHILD = """
     import json, logging, signal, sys
@@ -47,20 +43,6 @@ LOGGING_CHILD = """
     signal.setitimer(signal.ITIMER_REAL, 0)
     print(json.dumps(fired))
 """
-
-
-def run_child(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """
-    Run ``code`` in a fresh interpreter with ``args``; fail if it does not end in time.
-    """
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        capture_output=True,
-        encoding="utf-8",
-        env=child_environ(),
-        timeout=TIMEOUT,
-        check=False,
-    )
 
 
 #: A console like ``TextIOWrapper`` over ``BufferedWriter``: a write that is re-entered
@@ -121,7 +103,7 @@ class TestRecordsFromSignalHandlers:
         whole, right after it, not into it (the stream would raise; the stdlib's
         handlers lose such records); each of 200 records sets off one such signal.
         """
-        done = run_child(STRICT_CONSOLE_CHILD, "200", "150")
+        done = run_code(STRICT_CONSOLE_CHILD, "200", "150")
         assert 0 == done.returncode, done.stderr[-2000:]
         text, fired = json.loads(done.stdout)
         assert 150 == fired
@@ -137,7 +119,7 @@ class TestRecordsFromSignalHandlers:
         once each, as whole lines.
         """
         log = tmp_path / "sig.log"
-        done = run_child(LOGGING_CHILD, str(log), str(RECORDS), "0.0002")
+        done = run_code(LOGGING_CHILD, str(log), str(RECORDS), "0.0002")
         assert 0 == done.returncode, done.stderr[-2000:]
         fired = json.loads(done.stdout)
         assert fired > 100  # the timer really interrupted the loop
@@ -192,7 +174,7 @@ class TestTracesFromSignalHandlers:
         """
         The child ends; every record of both is in the trace file, once each.
         """
-        done = run_child(TRACING_CHILD, str(tmp_path), str(RECORDS // 4))
+        done = run_code(TRACING_CHILD, str(tmp_path), str(RECORDS // 4))
         assert 0 == done.returncode, done.stderr[-2000:]
         fired = json.loads(done.stdout)
         assert fired > 10
@@ -243,7 +225,7 @@ class TestReprOfValues:
         ``AttributeError``, ``KeyError``, ``OSError`` or any other exception are
         reported on stderr (once per event name and error); the program goes on.
         """
-        done = run_child(REPR_CHILD, str(tmp_path))
+        done = run_code(REPR_CHILD, str(tmp_path))
         assert (0, '"done"\n') == (done.returncode, done.stdout), done.stderr[-2000:]
         names = [next(iter(e)) for e in trace_events(tmp_path)]
         assert ["inside_repr", "outer", "after"] == [n for n in names if n not in ("str", "stack")]
