@@ -233,3 +233,75 @@ class TestReprOfValues:
             assert 4 == done.stderr.count(f"trace_structured({name!r}) skipped a record"), done.stderr
         for error in ("AttributeError: half built", "KeyError: 'k'", "OSError: [Errno 5] io", "RuntimeError: r"):
             assert 2 == done.stderr.count(error), error
+
+
+class TestHandlersThatLog:
+    """
+    Code that logs from inside logdial's handling of a record (a filter an application
+    put on logdial's handler) re-enters the handler's lock in the same thread.
+    """
+
+    def test_written_after_the_record(self, tmp_path: Path) -> None:
+        """
+        The record logged from inside (by the file handler's filter, which runs before
+        the handler takes its lock) is written once, whole, before the one being
+        filtered; nothing deadlocks.
+        """
+        code = """
+            import logging, sys
+            from logdial import LogSystem
+
+            logs = LogSystem("sig")
+            logs.register_log("core", ["sig.core"])
+            logs.init({"SIG_LOGS": "core", "SIG_LOGS_OUT": sys.argv[1]})
+            log = logging.getLogger("sig.core")
+
+            class Noisy(logging.Filter):
+                def filter(self, record):
+                    if record.getMessage().startswith("outer"):
+                        log.info("inner for %s", record.getMessage())
+                    return True
+
+            for handler in logging.getLogger("sig").handlers:
+                if isinstance(handler, logging.FileHandler):
+                    handler.addFilter(Noisy())
+            for i in range(3):
+                log.info("outer %d", i)
+        """
+        log = tmp_path / "sig.log"
+        done = run_code(code, str(log))
+        assert 0 == done.returncode, done.stderr
+        expected = [m for i in range(3) for m in (f"inner for outer {i}", f"outer {i}")]
+        assert expected == messages(log.read_text(encoding="utf-8"))
+
+    def test_formatter_that_logs(self, tmp_path: Path) -> None:
+        """
+        A formatter that logs runs under the handler's lock, while the output is being
+        written: its record waits, and is written once, whole, right after.
+        """
+        code = """
+            import logging, sys
+            from logdial import LogSystem
+
+            logs = LogSystem("sig")
+            logs.register_log("core", ["sig.core"])
+            logs.init({"SIG_LOGS": "core", "SIG_LOGS_OUT": sys.argv[1]})
+            log = logging.getLogger("sig.core")
+
+            class Noisy(logging.Formatter):
+                def format(self, record):
+                    if record.getMessage().startswith("outer"):
+                        log.info("inner for %s", record.getMessage())
+                    return record.getMessage()
+
+            for handler in logging.getLogger("sig").handlers:
+                if isinstance(handler, logging.FileHandler):
+                    handler.setFormatter(Noisy())
+            for i in range(3):
+                log.info("outer %d", i)
+        """
+        log = tmp_path / "sig.log"
+        done = run_code(code, str(log))
+        assert 0 == done.returncode, done.stderr
+        expected = [m for i in range(3) for m in (f"outer {i}", f"inner for outer {i}")]
+        assert expected == log.read_text(encoding="utf-8").splitlines()
