@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import stat
@@ -14,9 +15,10 @@ from ._formatting import escape_controls
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
-    from typing import Final, Literal, TextIO
+    from typing import Final, Literal, TextIO, TypeVar
 
     Console = Literal["stderr", "stdout", "none"]
+    _T = TypeVar("_T")
     _StreamHandler = logging.StreamHandler[TextIO]
 else:
     _StreamHandler = logging.StreamHandler
@@ -36,6 +38,10 @@ __all__ = [
 CONSOLES: Final = ("stderr", "stdout", "none")
 _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK: Final = getattr(os, "O_NONBLOCK", 0)
+
+#: How long (seconds) one record may wait for a non-blocking console (a descriptor another
+#: program set ``O_NONBLOCK`` on) to take it, before the console counts as failing.
+NONBLOCKING_WAIT: Final = 10.0
 
 #: How often (seconds) a log file's path is checked for a rotation (a rename or deletion
 #: of the file): at the first record after that much time.
@@ -115,6 +121,7 @@ class Output:
         "__weakref__",
         "busy",
         "checked",
+        "console_fd",
         "dead",
         "deferred",
         "failed",
@@ -148,6 +155,8 @@ class Output:
         self.checked = 0.0
         #: logdial replaced the handler: it never opens the path again.
         self.retired = False
+        #: The console stream last looked at, and its descriptor (None: it has none).
+        self.console_fd: tuple[object, int | None] = (None, None)
 
 
 class _ReportsOnce(logging.Handler):
@@ -326,7 +335,39 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         # to that same closed stream.
         if stream is None or stream is self.output.dead or getattr(stream, "closed", False):
             return
-        super().emit(record)
+        try:
+            text = self.format(record) + self.terminator
+            fd = self._nonblocking_descriptor(stream)
+            if fd is None:
+                stream.write(text)
+                stream.flush()
+            else:  # another program made it non-blocking: the stream would drop what it refuses
+                _when_ready(fd, stream.flush)  # what the stream holds goes first
+                data = text.encode(stream.encoding or "utf-8", stream.errors or "backslashreplace")
+                while data:
+                    data = data[_when_ready(fd, functools.partial(os.write, fd, data)) :]
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def _nonblocking_descriptor(self, stream: TextIO) -> int | None:
+        # The stream's descriptor if it is non-blocking now (another process sharing it
+        # may set O_NONBLOCK at any time), else None; the descriptor is looked up once
+        # per stream.
+        cached, fd = self.output.console_fd
+        if cached is not stream:
+            try:
+                fd = stream.fileno()
+            except (AttributeError, OSError, ValueError):  # a stream without one (capsys, StringIO)
+                fd = None
+            self.output.console_fd = (stream, fd)
+        if fd is None:
+            return None
+        try:
+            return None if os.get_blocking(fd) else fd
+        except OSError:
+            return None
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
         """
@@ -374,6 +415,22 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
                 answer = False
             self.output.tty = (stream, answer)
         return answer
+
+
+def _when_ready(fd: int, write: Callable[[], _T]) -> _T:
+    # write() to non-blocking ``fd``, again each time the descriptor has room, for up to
+    # NONBLOCKING_WAIT; then its BlockingIOError (reported, as any failing output).
+    import select  # a non-blocking console is rare: not at import
+
+    deadline = time.monotonic() + NONBLOCKING_WAIT
+    while True:
+        try:
+            return write()
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            select.select([], [fd], [], min(left, 0.1))
 
 
 def terminal_safe(record: logging.LogRecord, formatter: logging.Formatter) -> logging.LogRecord:

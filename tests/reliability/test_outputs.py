@@ -13,6 +13,9 @@ import contextlib
 import logging
 import os
 import pty
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from tests.reliability._support import messages
-from tests.subprocesses import read_pty, run_code
+from tests.subprocesses import child_environ, read_pty, run_code
 
 from logdial import LogSystem
 from logdial._handlers import ROTATION_CHECK
@@ -451,3 +454,45 @@ class TestFullDisk:
         assert 0 < len(before) < 100
         assert before == [f"before {i} {'y' * 150}" for i in range(len(before))]
         assert [f"after {i} {'z' * 150}" for i in range(20)] == [m for m in shown if m.startswith("after ")]
+
+
+NONBLOCKING_CHILD = """
+    import logging, os, sys
+    from logdial import LogSystem
+
+    os.set_blocking(2, False)  # as a parent program sharing the pipe may leave it
+    logs = LogSystem("shop")
+    logs.register_log("core", ["shop.core"])
+    logs.init({"SHOP_LOGS": "core"})
+    for i in range(int(sys.argv[1])):
+        logging.getLogger("shop.core").info("record %d %s", i, "x" * 300)
+"""
+
+
+class TestNonBlockingConsole:
+    """
+    A console whose descriptor another program made non-blocking (``O_NONBLOCK``).
+    """
+
+    def test_burst_to_a_slow_reader(self, tmp_path: Path) -> None:
+        """
+        5,000 records (1.6 MB) into a pipe read 4 KiB every millisecond: every record
+        arrives, whole (the stream refuses them while the pipe is full; logdial waits for
+        room, up to ``NONBLOCKING_WAIT`` per record).
+        """
+        with subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(NONBLOCKING_CHILD), "5000"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=child_environ(),
+        ) as child:
+            assert child.stderr is not None
+            received = bytearray()
+            deadline = time.monotonic() + TIMEOUT
+            while chunk := os.read(child.stderr.fileno(), 4096):
+                received.extend(chunk)
+                time.sleep(0.001)
+                assert time.monotonic() < deadline, "the child hangs"
+            assert 0 == child.wait(timeout=TIMEOUT)
+        shown = messages(received.decode("utf-8"))
+        assert [f"record {i} {'x' * 300}" for i in range(5000)] == shown
