@@ -86,7 +86,9 @@ def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRec
     """
     name = str(path).encode("utf-8", "backslashreplace").decode("utf-8")  # (a file name that is not UTF-8)
     pending: tuple[int, re.Match[bytes], dict[str, object]] | None = None
-    payload: list[str] = []
+    # The payload's lines, as the UTF-8 bytes they were (one buffer, not a string per
+    # line: a payload costs its size here, and once more as the text made of it).
+    payload = bytearray()
     with _open_regular(path, name) as stream:
         for lineno, raw in enumerate(_lines(stream, name), 1):
             line = raw.rstrip(b"\n").rstrip(b"\r")
@@ -99,11 +101,12 @@ def read_trace(path: str | Path, *, check_md5: bool = True) -> Iterator[TraceRec
             if line.startswith(b"\t"):
                 if pending is None or "has_payload" not in pending[2]:
                     raise TraceFormatError(f"{name}:{lineno}: a payload line with no record announcing a payload")
-                payload.append(text[1:])
+                payload += memoryview(line)[1:]
+                payload += b"\n"
                 continue
             if pending is not None:
                 yield _record(name, pending, payload, check_md5)
-                payload = []
+                payload = bytearray()
             match = _HEADER.fullmatch(line)
             if match is None:
                 raise TraceFormatError(f"{name}:{lineno}: not a trace record header: {text[:80]!r}")
@@ -168,16 +171,21 @@ def _lines(stream: BinaryIO, name: str) -> Iterator[bytes]:
 
 
 def _record(
-    name: str, pending: tuple[int, re.Match[bytes], dict[str, object]], lines: list[str], check_md5: bool
+    name: str, pending: tuple[int, re.Match[bytes], dict[str, object]], lines: bytearray, check_md5: bool
 ) -> TraceRecord:
     lineno, match, envelope = pending
-    payload = "\n".join(lines) if "has_payload" in envelope else None
-    if payload is not None and check_md5:
-        digest = hashlib.md5(payload.encode("utf-8"), usedforsecurity=False).hexdigest()
-        if digest != envelope["has_payload"]:
-            raise TraceFormatError(
-                f"{name}:{lineno}: the payload's MD5 is {digest}, the record says {envelope['has_payload']}"
-            )
+    payload = None
+    if "has_payload" in envelope:
+        if lines:
+            del lines[-1:]  # (the newline after the last line)
+        if check_md5:
+            digest = hashlib.md5(lines, usedforsecurity=False).hexdigest()
+            if digest != envelope["has_payload"]:
+                raise TraceFormatError(
+                    f"{name}:{lineno}: the payload's MD5 is {digest}, the record says {envelope['has_payload']}"
+                )
+        payload = lines.decode("utf-8")  # (each line was checked to be UTF-8)
+        lines.clear()
     try:
         pid, line = int(match["pid"]), int(match["line"])
     except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)

@@ -26,16 +26,19 @@ from logdial._tracefile import TraceRecord
 TIMEOUT = 120
 LOGDIAL = str(Path(sys.executable).parent / "logdial")
 
-#: Runs write_report in a child and prints what it raised and its peak memory (KiB).
+#: Runs write_report in a child and prints what it raised and its peak memory (KiB):
+#: VmHWM, which starts afresh at exec (ru_maxrss keeps the forking parent's peak).
 MEASURED = """
-    import json, resource, sys
+    import json, sys
     from logdial._report import write_report
     try:
         write_report(sys.argv[1:-1], sys.argv[-1], progress=False)
         outcome = "ok"
     except Exception as exc:
         outcome = f"{type(exc).__name__}: {exc}"
-    print(json.dumps([outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(json.dumps([outcome, peak]))
 """
 
 
@@ -116,6 +119,28 @@ class TestBoundedMemory:
         assert "ok" == baseline[0]
         assert outcome.startswith(f"TraceFormatError: {zeros}:1: not a trace record header: '\\x00\\x00")
         assert peak < baseline[1] + 16 * 1024  # KiB: the 64 KiB chunk and its decoding, not the gigabyte
+
+    def test_a_large_payload(self, tmp_path: Path) -> None:
+        """
+        One 50 MB payload (500,000 lines): the report's peak memory grows by about twice
+        the payload (its bytes, then its text), not by a string per line.
+        """
+        big = LogSystem("reportbig")
+        big.set_trace_dir(tmp_path / "big")
+        big.trace_artifact("big", lambda: ("x" * 99 + "\n") * 500_000)
+        assert big.trace_file is not None
+        trace = big.trace_file
+        big.reset()
+        small = LogSystem("reportsmall")
+        small.set_trace_dir(tmp_path / "small")
+        small.trace_artifact("small", lambda: "x" * 99)
+        assert small.trace_file is not None
+        baseline = measured(small.trace_file, str(tmp_path / "out_small"))
+        small.reset()
+        outcome, peak = measured(trace, str(tmp_path / "out_big"))
+        assert ("ok", "ok") == (baseline[0], outcome)
+        payload_kib = 50_000_000 // 1024
+        assert peak - baseline[1] < 2.5 * payload_kib, (peak, baseline[1])
 
     def test_string_table_is_bounded(self) -> None:
         """
