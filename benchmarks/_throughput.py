@@ -303,6 +303,41 @@ def registration_curve(
     return out
 
 
+def wildcard_registrations(sizes: tuple[int, ...] = (2000, 10_000)) -> dict[int, tuple[float, float]]:
+    """
+    Seconds to register N components and N artifacts after ``init()`` with
+    ``{P}_LOGS=+base`` and with ``+*`` (a wildcard, which each registration must be
+    matched against); a fresh interpreter each.
+    """
+    code = textwrap.dedent(
+        """
+        import sys, time
+        import logdial
+        n, settings = int(sys.argv[1]), sys.argv[2]
+        logs = logdial.LogSystem("wildreg")
+        logs.set_output(console="none")
+        logs.register_log("base", ["wildreg.base"])
+        logs.init({"WILDREG_LOGS": settings})
+        start = time.perf_counter()
+        for i in range(n):
+            logs.register_log(f"c{i}", [f"wildreg.c{i}"])
+            logs.register_artifact(f"a{i}", "an artifact")
+        took = time.perf_counter() - start
+        logs.settings  # (what was added is folded in when the settings are read)
+        print(took, time.perf_counter() - start)
+        """
+    )
+    out = {}
+    for n in sizes:
+        times = []
+        for settings in ("+base", "+*"):
+            result = subprocess.run([sys.executable, "-c", code, str(n), settings], capture_output=True, text=True,
+                                    check=True)  # fmt: skip
+            times.append(float(result.stdout.split()[1]))
+        out[n] = (times[0], times[1])
+    return out
+
+
 def threads(tmp: Path, records: int = 20_000) -> tuple[float, float, str]:
     """
     Records per second of 1 and of 4 threads logging to one file, pinned to one CPU, in a

@@ -33,6 +33,7 @@ from _throughput import (
     threads,
     torch_registry_apply,
     traces_on,
+    wildcard_registrations,
 )
 
 import logdial
@@ -315,6 +316,7 @@ def main() -> None:
     )
     curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     registrations = registration_curve((100, 1000) if args.quick else (100, 1000, 10_000))
+    wildcards = wildcard_registrations((2000,) if args.quick else (2000, 10_000))
     print_table(rows)
     print(f"\nlogdial's line vs torch's (to a file): {layout}")
     print(f"4 threads, one file: {check}")
@@ -327,7 +329,11 @@ def main() -> None:
             f"  N={n:>6}: register {registered * 1e3:8.2f} ms ({registered / n * 1e6:.2f} us each), "
             f"artifact loggers {made * 1e3:8.2f} ms ({made / n * 1e6:.2f} us each)"
         )
+    print("N components and N artifacts registered after init(), under +base and under +* (target: <= 2x):")
+    for n, (plain, wild) in wildcards.items():
+        print(f"  N={n:>6}: +base {plain:6.2f} s, +* {wild:6.2f} s: {wild / plain:.2f}x")
     if args.json:
+        raw["wildcard_registrations_s"] = {str(k): list(v) for k, v in wildcards.items()}
         raw["curve_s"] = {str(k): [v] for k, v in curve.items()}
         raw["registration_curve_s"] = {str(k): list(v) for k, v in registrations.items()}
         raw["import_ms"] = {k: [v] for k, v in times.items()}

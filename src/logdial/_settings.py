@@ -237,6 +237,78 @@ def merge_name(settings: Settings, part: NamePart, name: str, loggers: tuple[str
     )
 
 
+class Unfolded:
+    """
+    What registrations under a wildcard added to the settings in force and what is not
+    folded into them yet (see ``LogSystem._registered``): so that a burst of registrations
+    costs one copy of the settings' maps, when they are next read, not one per name.
+
+    Only additions: ``resolve_name`` for a name that is new, whose loggers no setting
+    reaches otherwise (else the caller merges at once).
+    """
+
+    __slots__ = ("artifacts", "components", "disabled", "levels")
+
+    def __init__(self) -> None:
+        self.levels: dict[str, int] = {}
+        self.components: dict[str, int] = {}
+        self.artifacts: set[str] = set()
+        self.disabled: set[str] = set()
+
+    def add(self, part: NamePart, name: str, loggers: tuple[str, ...]) -> None:
+        """
+        Take what ``part`` says of ``name`` and its ``loggers``.
+        """
+        self.levels.update((k, part.levels[k]) for k in loggers if k in part.levels)
+        if name in part.components:
+            self.components[name] = part.components[name]
+        if name in part.artifacts:
+            self.artifacts.add(name)
+        if name in part.disabled:
+            self.disabled.add(name)
+
+    def over(self, settings: Settings, name: str) -> Settings:
+        """
+        ``settings`` as seen by the loggers of ``name``, with what is not folded yet: the
+        levels through a chain (no copy), the artifact ``name``'s own switch.
+        """
+        import collections  # only for a burst of registrations under a wildcard
+
+        return Settings(
+            levels=MappingProxyType(collections.ChainMap(self.levels, settings.levels)),  # type: ignore[arg-type]
+            artifacts=frozenset({name} & self.artifacts) | (settings.artifacts & {name}),
+            disabled=frozenset({name} & self.disabled) | (settings.disabled & {name}),
+            components=settings.components,
+            modules=settings.modules,
+            floors=settings.floors,
+            help=settings.help,
+            items=settings.items,
+        )
+
+    def fold(self, settings: Settings) -> Settings:
+        """
+        ``settings`` with everything taken in: one copy of each map that changes.
+        """
+
+        def with_added(old: Mapping[str, int], new: dict[str, int]) -> Mapping[str, int]:
+            if not new:
+                return old
+            out = copy_mapping(old)
+            out.update(new)
+            return MappingProxyType(out)
+
+        return Settings(
+            levels=with_added(settings.levels, self.levels),
+            artifacts=settings.artifacts | self.artifacts if self.artifacts else settings.artifacts,
+            disabled=settings.disabled | self.disabled if self.disabled else settings.disabled,
+            components=with_added(settings.components, self.components),
+            modules=settings.modules,
+            floors=settings.floors,
+            help=settings.help,
+            items=settings.items,
+        )
+
+
 class _Builder:
     def __init__(
         self, registry: Registry, root: str, exists: Callable[[str], bool], rank: int, only: str | None = None

@@ -21,7 +21,7 @@ from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, Routi
 from ._levels import OFF
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
-from ._settings import Settings, format_problems, merge_name, resolve, resolve_name
+from ._settings import Settings, Unfolded, format_problems, merge_name, resolve, resolve_name
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -156,7 +156,9 @@ class LogSystem:
         # artifact logger name -> its artifact's own formatter, read per record like the above.
         self._logger_formats: dict[str, logging.Formatter] = {}
         self._applier = Applier(root, placement)
-        self._settings: Settings = _DEFAULTS
+        self._settings_now: Settings = _DEFAULTS
+        # What registrations under a wildcard added and _settings has not folded in yet.
+        self._unfolded: Unfolded | None = None
         self._source: Source = "default"
         self._api_settings: Settings = _DEFAULTS
         self._env = EnvConfig(prefix)
@@ -221,6 +223,21 @@ class LogSystem:
         The settings in force (immutable).
         """
         return self._settings
+
+    @property
+    def _settings(self) -> Settings:
+        # The settings in force, with what registrations under a wildcard added folded in.
+        if self._unfolded is not None:
+            with self._lock:
+                unfolded, self._unfolded = self._unfolded, None
+                if unfolded is not None:
+                    self._settings_now = unfolded.fold(self._settings_now)
+        return self._settings_now
+
+    @_settings.setter
+    def _settings(self, value: Settings) -> None:
+        # (every value set was made from the settings as read, or replaces them whole)
+        self._settings_now, self._unfolded = value, None
 
     def register_log(self, alias: str, logger_names: str | Iterable[str]) -> None:
         """
@@ -341,10 +358,21 @@ class LogSystem:
         elif parsed is not None and self._source == "env" and any(item.has_wildcard for item in parsed.items):
             component = self._registry.components.get(name)
             own = component.loggers if component is not None else ()
-            partial = resolve_name(
+            part = resolve_name(
                 parsed, self._registry, name, root=self.root, exists=self._exists, rank=self._ranks.current()
             )
-            settings = merge_name(self._settings, partial, name, own)
+            base = self._settings_now
+            if self._initialized and not any(k in part.floors or k in base.levels for k in own):
+                # The usual case: only additions, kept apart until the settings are read
+                # next (one copy of their maps for a whole burst of registrations).
+                if self._unfolded is None:
+                    self._unfolded = Unfolded()
+                self._unfolded.add(part, name, own)
+                if loggers:  # (an artifact registered before its loggers are made has none)
+                    plan = Plan(self._unfolded.over(base, name), self._registry, self._artifact_loggers, self.root)
+                    self._applier.add(plan, loggers)
+                return
+            settings = merge_name(self._settings, part, name, own)
             if settings is not self._settings:
                 floors_moved = settings.floors is not self._settings.floors
                 self._settings = settings
