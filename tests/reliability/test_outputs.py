@@ -326,6 +326,28 @@ class TestPipes:
         assert [f"record {i} {'x' * 200}" for i in range(2000)] == records
 
 
+    def test_process_substitution(self, tmp_path: Path) -> None:
+        """
+        ``SHOP_LOGS_OUT=>(gzip > f)`` as a shell gives it (a ``/dev/fd`` path to a pipe
+        whose reader compresses): every record arrives, whole.
+        """
+        import gzip
+
+        out = tmp_path / "shop.log.gz"
+        line = '"$0" -c "$1" >(gzip > "$2") 2000; wait $!'
+        done = subprocess.run(
+            ["bash", "-c", line, sys.executable, textwrap.dedent(FIFO_CHILD), str(out)],
+            capture_output=True,
+            encoding="utf-8",
+            env=child_environ(),
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert (0, "done\n") == (done.returncode, done.stdout), done.stderr[-2000:]
+        records = messages(gzip.decompress(out.read_bytes()).decode("utf-8"))
+        assert [f"record {i} {'x' * 200}" for i in range(2000)] == records
+
+
 class TestTerminalAsTheFile:
     """
     ``SHOP_LOGS_OUT=/dev/tty``: a terminal gets the console's escaping, whatever names it.
