@@ -325,7 +325,6 @@ class TestPipes:
         records = [m for m in messages(received.decode("utf-8")) if m.startswith("record ")]
         assert [f"record {i} {'x' * 200}" for i in range(2000)] == records
 
-
     def test_process_substitution(self, tmp_path: Path) -> None:
         """
         ``SHOP_LOGS_OUT=>(gzip > f)`` as a shell gives it (a ``/dev/fd`` path to a pipe
