@@ -197,7 +197,8 @@ class TestClosedByOthers:
         After ``logging.shutdown()`` or ``dictConfig(..., disable_existing_loggers=False)``
         (both close every handler), the records go on into the file as on the console, and
         ``init()`` again keeps one handler; a daemon thread still logging while the
-        interpreter exits (after logging's own shutdown) loses nothing the console shows.
+        interpreter exits (after logging's own shutdown) loses nothing the console shows
+        but the record it was handling when the interpreter stopped it.
         """
         log = tmp_path / "shop.log"
         done = run_code(SHUTDOWN_CHILD, str(log), how)
@@ -206,7 +207,9 @@ class TestClosedByOthers:
         assert ["before", "after", "after init"] == written[:3] == console[:3]
         daemon = [m for m in console if m.startswith("daemon ")]
         assert len(daemon) > 100
-        assert set(daemon) <= set(written)
+        # The interpreter stops a daemon thread wherever it is: the record it was handling
+        # may have reached the console and not yet the file. Every one before it did.
+        assert set(daemon[:-1]) <= set(written)
         assert len(written) == len(set(written))
 
 
