@@ -29,10 +29,11 @@ class Output(NamedTuple):
 def is_logging_var(name: str) -> bool:
     """
     Whether ``name`` is a variable logdial reads, including the launchers' rank variables
-    (tests clear them; a user's shell or a CI runner may set them).
+    and the colour conventions (tests clear them; a user's shell or a CI runner may set them).
     """
     ranks = {"RANK", "LOCAL_RANK", "WORLD_SIZE", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "JAX_PROCESS_ID"}
-    return "_LOGS" in name or name.endswith("_TRACE") or name in {"NO_COLOR", *ranks}
+    colour = {"NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TERM"}  # (a CI runner may set any of them)
+    return "_LOGS" in name or name.endswith("_TRACE") or name in {*colour, *ranks}
 
 
 def child_environ(**extra: str) -> dict[str, str]:

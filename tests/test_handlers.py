@@ -604,6 +604,43 @@ class TestSystemOutput:
         shown = read_pty(master).decode().replace("\r\n", "\n")
         assert re.fullmatch(glog(), shown), shown
 
+    @pytest.mark.parametrize(
+        ("environ", "coloured"),
+        [
+            ({}, False),  # a pipe (capsys) is not a terminal
+            ({"FORCE_COLOR": "1"}, True),
+            ({"FORCE_COLOR": "true"}, True),
+            ({"CLICOLOR_FORCE": "1"}, True),
+            ({"FORCE_COLOR": "0"}, False),
+            ({"CLICOLOR_FORCE": "false"}, False),
+            ({"FORCE_COLOR": ""}, False),
+            ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),  # NO_COLOR wins
+            ({"FORCE_COLOR": "1", "TERM": "dumb"}, True),  # asked for, explicitly
+        ],
+    )
+    def test_forced_colour_in_a_pipe(
+        self, system: LogSystem, capsys: pytest.CaptureFixture[str], environ: dict[str, str], coloured: bool
+    ) -> None:
+        """
+        ``FORCE_COLOR`` and ``CLICOLOR_FORCE`` colour a console that is not a terminal
+        (``less -R``, a CI log), and escape it as a terminal; ``NO_COLOR`` wins over both.
+        """
+        system.init(environ)
+        warn("testsys.core", "a\x1b[2Jb")
+        err = capsys.readouterr().err
+        assert (coloured, coloured) == (err.startswith(COLORED), "a\\x1b[2Jb" in err), err
+
+    def test_dumb_terminal(self, system: LogSystem, terminal: tuple[int, io.TextIOWrapper], here: None) -> None:
+        """
+        ``TERM=dumb`` keeps a terminal plain; its control characters are still escaped.
+        """
+        master, stream = terminal
+        with contextlib.redirect_stderr(stream):
+            system.init({"TERM": "dumb"})
+            warn("testsys.core", "a\x1b[2Jb")
+        shown = read_pty(master).decode().replace("\r\n", "\n")
+        assert re.fullmatch(glog(r"a\x1b[2Jb"), shown), shown
+
     def test_artifact_log_format_invalid(self, system: LogSystem) -> None:
         """
         An invalid ``log_format`` fails at registration.

@@ -50,7 +50,8 @@ Other variables:
   TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
                                    level
-  NO_COLOR=1                       never colour the output
+  NO_COLOR=1                       never colour the output (it wins over the next)
+  FORCE_COLOR=1                    colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
 
 TESTSYS_LOGS=help shows this message; TESTSYS_LOGS=+help also lists the hidden artifacts.
 """
@@ -94,7 +95,8 @@ Other variables:
   TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
                                    level
-  NO_COLOR=1                       never colour the output
+  NO_COLOR=1                       never colour the output (it wins over the next)
+  FORCE_COLOR=1                    colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
 
 TESTSYS_LOGS=help shows this message; TESTSYS_LOGS=+help also lists the hidden artifacts.
 """
@@ -128,7 +130,8 @@ Other variables:
   BARE_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
   BARE_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   BARE_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
-  NO_COLOR=1                    never colour the output
+  NO_COLOR=1                    never colour the output (it wins over the next)
+  FORCE_COLOR=1                 colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
 
 BARE_LOGS=help shows this message; BARE_LOGS=+help also lists the hidden artifacts.
 """
@@ -166,7 +169,8 @@ Other variables:
   HID_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
   HID_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   HID_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
-  NO_COLOR=1                   never colour the output
+  NO_COLOR=1                   never colour the output (it wins over the next)
+  FORCE_COLOR=1                colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
 
 HID_LOGS=help shows this message; HID_LOGS=+help also lists the hidden artifacts.
 """
@@ -353,6 +357,7 @@ class TestDemoHelp:
                 "TORCH_LOGS_RANKS=LIST",
                 "TORCH_LOGS_RANKS_OTHERS=LEVEL",
                 "NO_COLOR=1",
+                "FORCE_COLOR=1",
             ],
             "TORCH_LOGS=help shows this message; TORCH_LOGS=+help also lists the hidden artifacts.",
         ) == (

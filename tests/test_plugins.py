@@ -229,7 +229,8 @@ class TestVariables:
     def test_each_is_read(self) -> None:
         """
         Each listed variable changes what EnvConfig reads, and together they reach every
-        field but NO_COLOR's (a variable without the prefix): the list is the reader's.
+        field but those of the colour conventions (``NO_COLOR``, ``FORCE_COLOR``,
+        ``CLICOLOR_FORCE``, ``TERM``: variables without the prefix): the list is the reader's.
         """
         prefix = "SHOP"
         changed = set()
@@ -238,4 +239,4 @@ class TestVariables:
             changed |= {
                 field for field in EnvConfig._fields if getattr(config, field) != getattr(EnvConfig(prefix), field)
             }
-        assert set(EnvConfig._fields) - {"prefix", "no_color"} == changed
+        assert set(EnvConfig._fields) - {"prefix", "no_color", "force_color", "dumb_terminal"} == changed

@@ -23,6 +23,12 @@ NO_RANK_TEXT: Final = "norank"
 _TEMPLATE: Final = "%([rp%])"
 
 
+def _forces(value: str | None) -> bool:
+    # FORCE_COLOR / CLICOLOR_FORCE: set, and not to "" (force-color.org), "0" or "false"
+    # (what CLICOLOR_FORCE and Node's tools take as "no").
+    return value is not None and value.strip().lower() not in ("", "0", "false")
+
+
 class EnvConfig(Frozen):
     """
     What the environment says, for the variables of prefix ``P``.
@@ -35,7 +41,11 @@ class EnvConfig(Frozen):
         console: ``{P}_LOGS_CONSOLE``: ``stderr``, ``stdout`` or ``none`` (read in any
             case, around spaces ignored; another value is kept for ``init()`` to report).
         strict: ``{P}_LOGS_STRICT`` is ``1``/``true``/``yes``/``on``.
-        no_color: ``NO_COLOR`` is set to anything non-empty.
+        no_color: ``NO_COLOR`` is set to anything non-empty: never colour (it wins).
+        force_color: ``FORCE_COLOR`` or ``CLICOLOR_FORCE`` is set, to anything but empty,
+            ``0`` or ``false``: colour the console even when it is not a terminal (piped
+            to ``less -R``, a CI log that shows colours).
+        dumb_terminal: ``TERM=dumb``: a terminal that shows no colour.
         trace: ``{P}_TRACE``, a directory to write the structured trace into.
         ranks: ``{P}_LOGS_RANKS``, the ranks that log (``0,2-3``), as written; ``init()``
             checks it.
@@ -43,8 +53,34 @@ class EnvConfig(Frozen):
             ``silent`` or a level), as written; ``init()`` checks it.
     """
 
-    __slots__ = ("console", "format", "logs", "no_color", "out", "prefix", "ranks", "ranks_others", "strict", "trace")
-    _fields = ("prefix", "logs", "out", "format", "console", "strict", "no_color", "trace", "ranks", "ranks_others")
+    __slots__ = (
+        "console",
+        "dumb_terminal",
+        "force_color",
+        "format",
+        "logs",
+        "no_color",
+        "out",
+        "prefix",
+        "ranks",
+        "ranks_others",
+        "strict",
+        "trace",
+    )
+    _fields = (
+        "prefix",
+        "logs",
+        "out",
+        "format",
+        "console",
+        "strict",
+        "no_color",
+        "trace",
+        "ranks",
+        "ranks_others",
+        "force_color",
+        "dumb_terminal",
+    )
     prefix: str
     logs: str | None
     out: str | None
@@ -52,6 +88,8 @@ class EnvConfig(Frozen):
     console: str | None
     strict: bool
     no_color: bool
+    force_color: bool
+    dumb_terminal: bool
     trace: str | None
     ranks: str | None
     ranks_others: str | None
@@ -69,6 +107,8 @@ class EnvConfig(Frozen):
         trace: str | None = None,
         ranks: str | None = None,
         ranks_others: str | None = None,
+        force_color: bool = False,
+        dumb_terminal: bool = False,
     ) -> None:
         self._set(
             prefix=prefix,
@@ -81,6 +121,8 @@ class EnvConfig(Frozen):
             trace=trace,
             ranks=ranks,
             ranks_others=ranks_others,
+            force_color=force_color,
+            dumb_terminal=dumb_terminal,
         )
 
     @classmethod
@@ -110,6 +152,8 @@ class EnvConfig(Frozen):
             trace=get("TRACE"),
             ranks=get("LOGS_RANKS"),
             ranks_others=get("LOGS_RANKS_OTHERS"),
+            force_color=any(_forces(env.get(name)) for name in ("FORCE_COLOR", "CLICOLOR_FORCE")),
+            dumb_terminal=env.get("TERM", "").strip().lower() == "dumb",
         )
 
     def name(self, suffix: str = "") -> str:

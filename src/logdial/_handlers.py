@@ -285,7 +285,8 @@ def report_failed_record(record: logging.LogRecord) -> None:
 class ConsoleHandler(_ReportsOnce, _StreamHandler):
     """
     Writes to ``sys.stderr`` or ``sys.stdout`` as they are at emit time, so redirection and
-    pytest's ``capsys`` see the records; colours the output only on a terminal.
+    pytest's ``capsys`` see the records; colours the output only on a terminal (or when
+    ``forced``), and only with a ``color`` formatter (none for ``NO_COLOR``, ``TERM=dumb``).
     """
 
     def __init__(
@@ -296,6 +297,7 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         color: logging.Formatter | None,
         *,
         error_sites: set[tuple[str, int]] | None = None,
+        forced: bool = False,
     ) -> None:
         logging.Handler.__init__(self)  # StreamHandler.__init__ would pin one stream
         setattr(self, TAG, system)
@@ -303,6 +305,9 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         self.which = which
         self._plain = plain
         self._color = color
+        #: Written as for a terminal (coloured, escaped) even when the stream is not one
+        #: (``FORCE_COLOR``: a pipe to ``less -R``, a CI log that shows colours).
+        self.forced = forced
         self.output = Output()
 
     def sibling(self) -> ConsoleHandler:
@@ -310,7 +315,8 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         Another handler object for the same console: same formatters, lock, level and
         state (a failure is reported once for both), for another logger to carry.
         """
-        twin = ConsoleHandler(getattr(self, TAG), self.which, self._plain, self._color, error_sites=self.error_sites)
+        twin = ConsoleHandler(getattr(self, TAG), self.which, self._plain, self._color, error_sites=self.error_sites,
+                              forced=self.forced)  # fmt: skip
         twin.output, twin.lock, twin.level = self.output, self.lock, self.level
         return twin
 
@@ -399,7 +405,7 @@ class ConsoleHandler(_ReportsOnce, _StreamHandler):
         with its control characters escaped.
         """
         custom = self.formatter
-        if self._is_tty():
+        if self.forced or self._is_tty():
             record = terminal_safe(record, custom or self._plain)
             if custom is None and self._color is not None:
                 return self._color.format(record)

@@ -762,15 +762,22 @@ class LogSystem:
                 raise
             self._report_once(f"{env.name('FORMAT')}: {exc}; using the default format")
             fmt, plain = None, self._formatter(None, color=False)
-        color = None
-        if fmt is None and not env.no_color:
+        color = None  # NO_COLOR wins; FORCE_COLOR beats TERM=dumb (see EnvConfig)
+        if fmt is None and not env.no_color and (env.force_color or not env.dumb_terminal):
             color = RoutingFormatter(self._formatter(None, color=True), self._logger_formats.get)
         if not is_json(fmt):  # JSON lines stay JSON: an artifact's own log_format does not apply
             plain = RoutingFormatter(plain, self._logger_formats.get)
         handlers: list[logging.Handler] = []
         if console != "none":
             handlers.append(
-                ConsoleHandler(self.name, console, plain, color, error_sites=self._error_sites)  # type: ignore[arg-type]
+                ConsoleHandler(
+                    self.name,
+                    console,  # type: ignore[arg-type]
+                    plain,
+                    color,
+                    error_sites=self._error_sites,
+                    forced=env.force_color and not env.no_color,
+                )
             )
         path = explicit.get("file", env.out)
         if path is not None:
