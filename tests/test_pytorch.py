@@ -375,7 +375,7 @@ SET_LOGS = """
     out["default_logging"] = system.settings.to_string()
     set_logs()
     out["reset"] = state()
-    for bad in ({"dynamoo": logging.DEBUG}, {"dynamo": "debug"}, {"guards": 1}):
+    for bad in ({"dynamoo": logging.DEBUG}, {"dynamo": "loud"}, {"guards": 1}):
         try:
             set_logs(**bad)
         except ValueError as exc:
@@ -449,8 +449,8 @@ class TestSetLogs:
         ``set_logs(**torch._logging.DEFAULT_LOGGING)`` works; ``set_logs()`` restores the defaults.
         """
         report = last_json(set_logs_run)
-        expected = "dynamo=20,aot=20,inductor=20,fsdp=20,ddp_graphs=on,graph_breaks=on,side_effects=on,guards=on,"
-        assert expected + "recompiles=on,dynamic=20" == report["default_logging"]
+        expected = "dynamo=info,aot=info,inductor=info,fsdp=info,ddp_graphs=on,graph_breaks=on,side_effects=on,"
+        assert expected + "guards=on,recompiles=on,dynamic=info" == report["default_logging"]
         assert {"levels": {}, "artifacts": [], "disabled": []} == report["reset"]
 
     def test_errors_name_the_culprit(self, set_logs_run: Output) -> None:
@@ -462,7 +462,11 @@ class TestSetLogs:
         where = "invalid set_logs() settings: "
         assert [
             ["SettingsError", where + "dynamoo=10: unknown keyword; did you mean 'dynamo' or 'dynamic'?"],
-            ["SettingsError", where + "dynamo='debug': must be a level (an int such as logging.DEBUG) or None"],
+            [
+                "SettingsError",
+                where
+                + "dynamo='loud': must be a level (an int such as logging.DEBUG, or a name such as 'debug') or None",
+            ],
             ["SettingsError", where + "guards=1: must be True or False (or None)"],
         ] == report["errors"]
 

@@ -1020,12 +1020,19 @@ class TestRankFilter:
             ),
             (([0, -1],), {}, ValueError, "a rank is an int >= 0, not -1"),
             ((True,), {}, ValueError, "a rank is an int >= 0, not True"),
-            (("0",), {"others": -5}, ValueError, "others must be a level (an int >= 0), or None for silence, not -5"),
             (
                 ("0",),
-                {"others": "error"},
+                {"others": -5},
                 ValueError,
-                "others must be a level (an int >= 0), or None for silence, not 'error'",
+                "others must be a level (an int such as logging.DEBUG, or a name such as 'debug'), "
+                "or None for silence, not -5",
+            ),
+            (
+                ("0",),
+                {"others": "loud"},
+                ValueError,
+                "others must be a level (an int such as logging.DEBUG, or a name such as 'debug'), "
+                "or None for silence, not 'loud'",
             ),
         ],
     )

@@ -202,14 +202,15 @@ class TestSetLogs:
         with pytest.raises(SettingsError, match=f"^{re.escape(message)}$"):
             system.set_logs(cores=logging.DEBUG)
 
-    @pytest.mark.parametrize("value", [True, "debug", 1.5, -1, [10]])
+    @pytest.mark.parametrize("value", [True, "loud", 1.5, -1, [10]])
     def test_component_value_types(self, system: LogSystem, value: object) -> None:
         """
-        A component takes an int level (not a bool) or None; anything else is refused.
+        A component takes a level (an int, not a bool, or a level's name) or None;
+        anything else is refused.
         """
         message = (
-            f"invalid set_logs() settings: core={value!r}: must be a level (an int such as logging.DEBUG) or None\n"
-            "TESTSYS_LOGS=help lists all names."
+            f"invalid set_logs() settings: core={value!r}: must be a level (an int such as logging.DEBUG, "
+            "or a name such as 'debug') or None\nTESTSYS_LOGS=help lists all names."
         )
         with pytest.raises(SettingsError, match=f"^{re.escape(message)}$"):
             system.set_logs(core=value)  # type: ignore[arg-type]
@@ -251,7 +252,7 @@ class TestSetLogs:
         message = (
             "invalid set_logs() settings (2 items):\n"
             "  modules['a b']: is not a dotted module name\n"
-            "  modules['x.y']=True: must be a level (an int)\n"
+            "  modules['x.y']=True: must be a level (an int such as logging.DEBUG, or a name such as 'debug')\n"
             "TESTSYS_LOGS=help lists all names."
         )
         with pytest.raises(SettingsError, match=f"^{re.escape(message)}$"):
@@ -329,6 +330,32 @@ class TestSetLogs:
         system.set_logs("+core")
         system.init({})
         assert 1 == len(_all_logdial_handlers())
+
+
+class TestLevelNames:
+    """
+    A level's name is accepted wherever a level is, and settings are written back with names.
+    """
+
+    def test_keywords_and_modules(self, system: LogSystem) -> None:
+        """
+        ``set_logs(core="debug", modules={...: "Warning"})``, as the string form takes
+        ``core=debug``; ``to_string()`` writes the names.
+        """
+        system.set_logs(core="debug", io=logging.INFO, modules={"testsys.extra": "Warning"})
+        expected = {"testsys.core": 10, "testsys.io": 20, "testsys.net": 20, "testsys.extra": 30}
+        assert expected == dict(system.settings.levels)
+        assert "core=debug,io=info,testsys.extra=warning" == system.settings.to_string()
+        assert system.parse(system.settings.to_string()) == system.settings
+        system.set_logs(core=15)
+        assert "core=15" == system.settings.to_string()
+
+    def test_override(self, system: LogSystem) -> None:
+        """
+        ``override`` takes names too.
+        """
+        with system.override(core="error"):
+            assert logging.ERROR == logging.getLogger("testsys.core").level
 
 
 class TestOverride:

@@ -18,7 +18,7 @@ from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
 from ._formatting import escape_controls, is_json, make_formatter
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter, notice
-from ._levels import OFF
+from ._levels import OFF, level_name, parse_level
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
 from ._settings import Settings, Unfolded, format_problems, merge_name, resolve, resolve_name
@@ -440,7 +440,9 @@ class LogSystem:
         message = format_problems(problems, where, f"{self.var}=help lists all names.")
         return SettingsError(message, tuple(f"{p.text}: {p.reason}" for p in problems))
 
-    def _build(self, settings: str | None, modules: Mapping[str, int] | None, values: Mapping[str, object]) -> Settings:
+    def _build(
+        self, settings: str | None, modules: Mapping[str, int | str] | None, values: Mapping[str, object]
+    ) -> Settings:
         from ._grammar import Item, ParseResult, Problem, parse_items  # when used, not at import
 
         if settings is not None and not isinstance(settings, str):
@@ -464,11 +466,11 @@ class LogSystem:
             for key, value in modules.items():
                 if not isinstance(key, str) or not all(p.isidentifier() for p in key.split(".")):
                     problems.append(Problem(-1, f"modules[{key!r}]", "is not a dotted module name"))
-                elif not _is_level(value):
-                    problems.append(Problem(-1, f"modules[{key!r}]={value!r}", "must be a level (an int)"))
-                elif value is not None:
+                elif (level := _level_of(value)) is None and value is not None:
+                    problems.append(Problem(-1, f"modules[{key!r}]={value!r}", f"must be {_A_LEVEL}"))
+                elif level is not None:
                     module_names.add(key)
-                    extra.append(Item("", key, str(value), -1))
+                    extra.append(Item("", key, level_name(level), -1))
         combined = ParseResult((*parsed.items, *extra), (*parsed.problems, *problems))
 
         def exists(name: str) -> bool:  # names given in modules= are taken as they are
@@ -484,12 +486,11 @@ class LogSystem:
 
         registry = self._registry
         if key == "all" or key in registry.components:
-            if not _is_level(value):
-                problems.append(
-                    Problem(-1, f"{key}={value!r}", "must be a level (an int such as logging.DEBUG) or None")
-                )
-            elif value is not None:
-                return Item("", key, str(value), -1)
+            level = _level_of(value)
+            if level is None and value is not None:
+                problems.append(Problem(-1, f"{key}={value!r}", f"must be {_A_LEVEL} or None"))
+            elif level is not None:
+                return Item("", key, level_name(level), -1)  # (to_string() writes the name)
         elif key in registry.artifacts:
             if value is not None and not isinstance(value, bool):
                 problems.append(Problem(-1, f"{key}={value!r}", "must be True or False (or None)"))
@@ -507,15 +508,16 @@ class LogSystem:
         settings: str | None = None,
         /,
         *,
-        modules: Mapping[str, int] | None = None,
-        **values: int | bool | None,
+        modules: Mapping[str, int | str] | None = None,
+        **values: int | str | bool | None,
     ) -> None:
         """
         Replace the settings in force (not cumulative): ``set_logs()`` restores the defaults.
 
         Takes a settings string in the grammar of ``{P}_LOGS``, keywords (a level for a
-        component or ``all``, a bool for an artifact; ``None`` leaves it at its default),
-        and ``modules`` (module name → level), applied in that order. While ``{P}_LOGS``
+        component or ``all``: an int or a name such as ``"debug"``; a bool for an
+        artifact; ``None`` leaves it at its default), and ``modules`` (module name →
+        level), applied in that order. While ``{P}_LOGS``
         is set and ``precedence`` is ``"env"``, the call is ignored with one warning per
         system. ``set_logs("help")`` prints the help message to stderr and changes nothing.
 
@@ -556,8 +558,8 @@ class LogSystem:
         settings: str | None = None,
         /,
         *,
-        modules: Mapping[str, int] | None = None,
-        **values: int | bool | None,
+        modules: Mapping[str, int | str] | None = None,
+        **values: int | str | bool | None,
     ) -> Iterator[Settings]:
         """
         Apply settings for the duration of a ``with`` block, then restore the previous ones.
@@ -889,7 +891,9 @@ class LogSystem:
                 self._ranks.current()  # detected again now (the variables too), not at some record
                 self._rank_settled()
 
-    def set_ranks(self, ranks: str | int | Iterable[int] | None, /, *, others: int | None = logging.ERROR) -> None:
+    def set_ranks(
+        self, ranks: str | int | Iterable[int] | None, /, *, others: int | str | None = logging.ERROR
+    ) -> None:
         """
         Let only ``ranks`` log to logdial's console and file: on the other ranks the
         handlers pass only records at ``others`` and above (``logging.ERROR`` by default,
@@ -926,8 +930,11 @@ class LogSystem:
             chosen = RankSet.of([ranks])
         elif ranks is not None:
             chosen = RankSet.of(ranks)
-        if not _is_level(others):
-            raise ValueError(f"others must be a level (an int >= 0), or None for silence, not {others!r}")
+        if others is not None:
+            level = _level_of(others)
+            if level is None:
+                raise ValueError(f"others must be {_A_LEVEL}, or None for silence, not {others!r}")
+            others = level
         with self._lock:
             self._explicit_ranks = (chosen, others)
             if self._initialized:
@@ -1173,8 +1180,17 @@ class LogSystem:
         return f"LogSystem({self.name!r}, root={self.root!r}, env_prefix={self.env_prefix!r})"
 
 
-def _is_level(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+#: What a level may be, as errors say it.
+_A_LEVEL: Final = "a level (an int such as logging.DEBUG, or a name such as 'debug')"
+
+
+def _level_of(value: object) -> int | None:
+    # The level ``value`` gives (an int >= 0, or a level's name in any case), else None.
+    if isinstance(value, str):
+        return parse_level(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
 
 
 def _check_console(console: object) -> None:

@@ -28,6 +28,7 @@ from tests.strategies import ARTIFACT_NAMES, COMPONENT_NAMES, noisy_settings, va
 import logdial
 from logdial import FormatError, LogSystem, Settings, SettingsError
 from logdial._formatting import MAX_FORMAT_WIDTH, PercentFormatter, check_format
+from logdial._levels import parse_level
 from logdial._system import MAX_SETTINGS_LENGTH
 from logdial._tracefile import TraceFormatError, read_trace
 
@@ -263,8 +264,8 @@ class TestFormat:
 #: Values of every kind of wrong type for a keyword of ``set_logs``.
 WRONG_VALUES: list[object] = [
     1.5,
-    "DEBUG",
-    "10",
+    "LOUD",  # (a level's name, "DEBUG", or its number, "10", is a level)
+    "-10",
     b"10",
     [],
     {},
@@ -299,7 +300,7 @@ class TestSetLogsValues:
     )
     def test_keyword(self, demo: LogSystem, key: str, value: object) -> None:
         """
-        A level keyword given anything but a non-negative int or None, an artifact
+        A level keyword given anything but a non-negative int, a level's name or None, an artifact
         keyword anything but a bool or None, or an unknown keyword: ``SettingsError``
         (and nothing changes).
         """
@@ -310,7 +311,11 @@ class TestSetLogsValues:
     @FUZZ
     @given(
         value=st.one_of(
-            st.floats(), st.text(), st.binary(), st.lists(st.integers()), st.dictionaries(st.text(), st.integers())
+            st.floats(),
+            st.text().filter(lambda text: parse_level(text) is None),  # (a level's name or number is a level)
+            st.binary(),
+            st.lists(st.integers()),
+            st.dictionaries(st.text(), st.integers()),
         ),
         key=st.sampled_from(["all", *COMPONENT_NAMES, *ARTIFACT_NAMES]),
     )
@@ -322,7 +327,7 @@ class TestSetLogsValues:
             demo.set_logs(**{key: value})  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
-        "modules", [["minitorch"], "minitorch", {"minitorch": "DEBUG"}, {3: 10}, {"a..b": 10}, {"x": -5}, {"x": 1.0}]
+        "modules", [["minitorch"], "minitorch", {"minitorch": "LOUD"}, {3: 10}, {"a..b": 10}, {"x": -5}, {"x": 1.0}]
     )
     def test_modules(self, demo: LogSystem, modules: object) -> None:
         """

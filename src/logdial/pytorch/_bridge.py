@@ -164,7 +164,7 @@ class TorchSetLogs:
     ``set_logs(dynamo=logging.DEBUG, graph_code=True)``, ``set_logs(modules={...})``.
 
     Every name torch registers is a keyword (torch's own function lists 54 and misses the
-    others), with logdial's meaning: a level (an int) for ``all`` and each component,
+    others), with logdial's meaning: a level (an int, or a name) for ``all`` and each component,
     ``True``/``False`` for an artifact (``False`` switches it off, even under DEBUG;
     ``None``, the default, leaves it to follow its component), and ``modules`` for module
     names; component and artifact names in ``modules`` are taken as keywords, as torch
