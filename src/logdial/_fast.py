@@ -47,12 +47,19 @@ def _no_floor(name: str) -> int:
 # version (3.11 and 3.12 count stacklevel differently; both skip frames by file name).
 _SRCFILE: Final = logging.addLevelName.__code__.co_filename
 _getframe = sys._getframe
+#: Before 3.11, Logger.findCaller walks ``stacklevel`` frames up from the caller of
+#: ``Logger._log`` before it skips logging's own; since, it skips them first.
+_COUNTS_FROM_THE_FRAME_ABOVE_LOG: Final = sys.version_info < (3, 11)
 
 
 def _emit(self: logging.Logger, level: int, msg: object, args: tuple[object, ...], kwargs: dict[str, Any]) -> None:
     # Logger._log without findCaller's per-frame normcase: the caller is the first frame
     # that is not logging's (nor these methods', which pass for logging's).
     if kwargs or logging._srcfile is None:
+        if _COUNTS_FROM_THE_FRAME_ABOVE_LOG and "stacklevel" in kwargs:
+            # Python 3.10 counts stacklevel from the frame that called Logger._log, this
+            # one, which stands between the level method and the caller: one more.
+            kwargs = {**kwargs, "stacklevel": kwargs["stacklevel"] + 1}
         self._log(level, msg, args, **kwargs)
         return
     f: FrameType | None = _getframe(2)
