@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 
 from ._fast import loggers_state
 from ._frozen import Frozen
-from ._handlers import sibling_of
+from ._handlers import retire_handler, sibling_of
 from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
@@ -395,10 +395,14 @@ class Applier:
             self._detach(name)
         # A logger that keeps carrying handlers gets the new ones in the same step as it
         # loses the old ones: a record logged meanwhile meets either, never neither.
+        # (The system retires the handlers it made; the siblings made here are retired here.)
         replaced: dict[str, tuple[logging.Handler, ...]] = {}
+        old_siblings: list[logging.Handler] = []
         if handlers != self.handlers:
             for name in self.carriers & carriers:
-                replaced[name] = (*self.handlers, *self._siblings.pop(name, ()))
+                siblings = self._siblings.pop(name, ())
+                old_siblings += siblings
+                replaced[name] = (*self.handlers, *siblings)
         self.handlers = handlers
         for handler in handlers:
             if self.floor_filter not in handler.filters:
@@ -406,10 +410,8 @@ class Applier:
         self.tops = tops
         for name in carriers:
             self._attach(name, replaced.get(name, ()))
-        for old in replaced.values():
-            for handler in old:
-                if handler not in handlers:
-                    _retire(handler)
+        for handler in old_siblings:
+            retire_handler(handler)
 
     def _handlers_of(self, name: str) -> tuple[logging.Handler, ...]:
         # The handler objects logger `name` carries: the system's own, or (placement
@@ -445,7 +447,7 @@ class Applier:
             logger.removeHandler(handler)
         for handler in self._siblings.pop(name, ()):
             logger.removeHandler(handler)
-            _retire(handler)
+            retire_handler(handler)
         self.carriers.discard(name)
         saved = self._saved.get(name)
         logger.propagate = saved[1] if saved is not None else True
@@ -485,16 +487,6 @@ def relink(names: Iterable[str]) -> None:
             if logger.parent is not parent:
                 logger.parent = parent
                 logger._cache.clear()  # type: ignore[attr-defined]
-
-
-def _retire(handler: logging.Handler) -> None:
-    # A handler logdial no longer places: out of logging's list of handlers to flush at
-    # exit; a file handler keeps its file open for the records already on their way.
-    retire = getattr(handler, "retire", None)
-    if retire is not None:
-        retire()
-    else:
-        handler.close()
 
 
 def clear_caches_below(names: Collection[str], leaves: Collection[str] = ()) -> None:

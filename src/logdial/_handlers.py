@@ -32,6 +32,7 @@ __all__ = [
     "is_logdial_handler",
     "notice",
     "report_failed_record",
+    "retire_handler",
     "sibling_of",
 ]
 
@@ -543,21 +544,18 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
             return formatter.format(terminal_safe(record, formatter))
         return formatter.format(record)
 
-    def _descriptor(self) -> int | None:
-        # The descriptor to write to, opening the path again if the file was closed by
-        # someone else, or renamed or deleted (checked once a ROTATION_CHECK).
+    def _reopened(self, fd: int | None) -> int | None:
+        # emit() found no descriptor (the file was closed by someone else), or that it is
+        # time to check for a rotation: the descriptor to write to, the path opened again
+        # if the file was closed, renamed or deleted; None for a retired handler.
         output = self.output
-        fd = output.fd
         if fd is None:
             return None if output.retired else self._open_path()
-        if output.regular:
-            now = time.monotonic()
-            if now - output.checked >= ROTATION_CHECK:
-                output.checked = now
-                if not self.same_file():
-                    self._close_descriptor()
-                    return self._open_path()
-        return fd
+        output.checked = time.monotonic()
+        if self.same_file():
+            return fd
+        self._close_descriptor()
+        return self._open_path()
 
     def same_file(self) -> bool:
         """
@@ -579,7 +577,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
             output = self.output
             fd = output.fd
             if fd is None or (output.regular and time.monotonic() - output.checked >= ROTATION_CHECK):
-                fd = self._descriptor()  # (closed by someone else, or time to check for a rotation)
+                fd = self._reopened(fd)
                 if fd is None:
                     return
             if output.torn:  # (until a record is written, every attempt starts with it)
@@ -617,8 +615,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         output = self.output
         fd, output.fd = output.fd, None
         if fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            _close_quietly(fd)
 
     def close(self) -> None:
         """
@@ -687,6 +684,18 @@ class NullHandler(logging.NullHandler):
         Another one, for another logger to carry.
         """
         return NullHandler(getattr(self, TAG))
+
+
+def retire_handler(handler: logging.Handler) -> None:
+    """
+    A handler logdial no longer places: out of logging's list of handlers to flush at
+    exit; a file handler keeps its file open for the records already on their way to it
+    (see ``FileHandler.retire``).
+    """
+    if isinstance(handler, FileHandler):
+        handler.retire()
+    else:
+        handler.close()
 
 
 def sibling_of(handler: logging.Handler) -> logging.Handler:

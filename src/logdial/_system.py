@@ -17,7 +17,15 @@ from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import fast_logger
 from ._formatting import escape_controls, is_json, make_formatter
-from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter, notice
+from ._handlers import (
+    CONSOLES,
+    ConsoleHandler,
+    FileHandler,
+    NullHandler,
+    RoutingFormatter,
+    notice,
+    retire_handler,
+)
 from ._levels import OFF, level_name, parse_level
 from ._ranks import RankWatch
 from ._registry import Artifact, Registry, check_logger_name
@@ -58,9 +66,6 @@ MAX_SETTINGS_LENGTH: Final = 65_536
 #: callbacks) a system prints and remembers until ``reset()``; one line then says that
 #: later ones are not shown, so that a notice made of changing text cannot flood stderr.
 NOTICE_LIMIT: Final = 100
-
-
-_report = notice  # tell the user something about their settings (see _handlers.notice)
 
 
 def _why(exc: OSError) -> str:
@@ -171,8 +176,8 @@ class LogSystem:
         self._output: dict[str, object] = {"console": console, "propagate": propagate}
         self._explicit_output: dict[str, object] = {}
         self._handlers: tuple[logging.Handler, ...] = ()
-        # File handlers replaced by the handlers just made: retired once those are in place.
-        self._retired: list[FileHandler] = []
+        # Handlers replaced by the handlers just made: retired once those are in place.
+        self._retired: list[logging.Handler] = []
         # Where records that could not be formatted were logged, shared by the handlers
         # so that each bad call is reported once (see _handlers._ReportsOnce).
         self._error_sites: set[tuple[str, int]] = set()
@@ -536,7 +541,7 @@ class LogSystem:
         with self._lock:
             self._ensure_init()
             if new.help is not None:
-                _report(self.help_message(verbose=new.help == "full"))
+                notice(self.help_message(verbose=new.help == "full"))
                 return
             self._api_settings = new
             if self.precedence == "env" and self._env.logs is not None:
@@ -664,7 +669,7 @@ class LogSystem:
             self._report_once(f"{self.var} cannot be read now: {_why(exc)}; the defaults apply")
             return None
         if settings.help is not None:
-            _report(self.help_message(verbose=settings.help == "full"))
+            notice(self.help_message(verbose=settings.help == "full"))
             raise SystemExit(0)
         if problems:
             error = self._error(problems, f"{self.var}={logs!r}")
@@ -690,10 +695,10 @@ class LogSystem:
             return
         if len(reported) < NOTICE_LIMIT:
             reported.add(message)
-            _report(message)
+            notice(message)
         elif not self._notices_capped:
             self._notices_capped = True
-            _report(f"{self.name}: {NOTICE_LIMIT} different notices so far; later ones are not shown")
+            notice(f"{self.name}: {NOTICE_LIMIT} different notices so far; later ones are not shown")
 
     def set_output(
         self,
@@ -795,7 +800,7 @@ class LogSystem:
                     rest = "logging to the console only" if console != "none" else "no log output is left"
                     shown = escape_controls(str(path), newlines=False)
                     self._report_once(f"{env.name('OUT')}={shown}: cannot open the log file ({exc.strerror}); {rest}")
-        self._retired = [h for h in self._handlers if isinstance(h, FileHandler) and h not in handlers]
+        self._retired = [h for h in self._handlers if h not in handlers]
         self._applier.propagate = bool(explicit.get("propagate", self._output["propagate"]))
         return tuple(handlers) or (NullHandler(self.name),)
 
@@ -825,7 +830,7 @@ class LogSystem:
         # Only now that the new handlers are in place: a record logged meanwhile went to
         # the old ones, which still write it.
         for stale in self._retired:
-            stale.retire()
+            retire_handler(stale)
         self._retired = []
 
     def reset(self) -> None:
@@ -837,10 +842,7 @@ class LogSystem:
         with self._lock:
             self._applier.release_all()
             for handler in self._handlers:
-                if isinstance(handler, FileHandler):
-                    handler.retire()  # (records on their way to it in other threads still land)
-                else:
-                    handler.close()
+                retire_handler(handler)  # (records on their way to it in other threads still land)
             self._handlers = ()
             self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
             self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()

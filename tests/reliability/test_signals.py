@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.reliability._support import messages
 from tests.subprocesses import run_code
 
@@ -235,73 +236,67 @@ class TestReprOfValues:
             assert 2 == done.stderr.count(error), error
 
 
+#: Logs "outer 0..2" to the file, whose handler has a filter or a formatter (``argv[2]``)
+#: that logs "inner for ..." while it handles each of them.
+NOISY_CHILD = """
+    import logging, sys
+    from logdial import LogSystem
+
+    logs = LogSystem("sig")
+    logs.register_log("core", ["sig.core"])
+    logs.init({"SIG_LOGS": "core", "SIG_LOGS_OUT": sys.argv[1]})
+    log = logging.getLogger("sig.core")
+
+    def log_inside(record):
+        if record.getMessage().startswith("outer"):
+            log.info("inner for %s", record.getMessage())
+
+    class NoisyFilter(logging.Filter):
+        def filter(self, record):
+            log_inside(record)
+            return True
+
+    class NoisyFormatter(logging.Formatter):
+        def format(self, record):
+            log_inside(record)
+            return super().format(record)
+
+    for handler in logging.getLogger("sig").handlers:
+        if isinstance(handler, logging.FileHandler):
+            if sys.argv[2] == "filter":
+                handler.addFilter(NoisyFilter())
+            else:
+                handler.setFormatter(NoisyFormatter("%(message)s"))
+    for i in range(3):
+        log.info("outer %d", i)
+"""
+
+
 class TestHandlersThatLog:
     """
-    Code that logs from inside logdial's handling of a record (a filter an application
-    put on logdial's handler) re-enters the handler's lock in the same thread.
+    Code that logs from inside logdial's handling of a record (a filter or a formatter an
+    application put on logdial's handler) re-enters the handler's lock in the same thread.
     """
 
-    def test_written_after_the_record(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize(
+        ("noisy", "first"),
+        [
+            # a filter runs before the handler takes its lock: its record is written first
+            ("filter", "inner"),
+            # a formatter runs under the lock, while the output is being written: its
+            # record waits, and is written right after
+            ("formatter", "outer"),
+        ],
+    )
+    def test_each_once_and_whole(self, tmp_path: Path, noisy: str, first: str) -> None:
         """
-        The record logged from inside (by the file handler's filter, which runs before
-        the handler takes its lock) is written once, whole, before the one being
-        filtered; nothing deadlocks.
-        """
-        code = """
-            import logging, sys
-            from logdial import LogSystem
-
-            logs = LogSystem("sig")
-            logs.register_log("core", ["sig.core"])
-            logs.init({"SIG_LOGS": "core", "SIG_LOGS_OUT": sys.argv[1]})
-            log = logging.getLogger("sig.core")
-
-            class Noisy(logging.Filter):
-                def filter(self, record):
-                    if record.getMessage().startswith("outer"):
-                        log.info("inner for %s", record.getMessage())
-                    return True
-
-            for handler in logging.getLogger("sig").handlers:
-                if isinstance(handler, logging.FileHandler):
-                    handler.addFilter(Noisy())
-            for i in range(3):
-                log.info("outer %d", i)
+        The record logged from inside is written once, whole, before or right after the
+        one being handled; nothing deadlocks.
         """
         log = tmp_path / "sig.log"
-        done = run_code(code, str(log))
+        done = run_code(NOISY_CHILD, str(log), noisy)
         assert 0 == done.returncode, done.stderr
-        expected = [m for i in range(3) for m in (f"inner for outer {i}", f"outer {i}")]
-        assert expected == messages(log.read_text(encoding="utf-8"))
-
-    def test_formatter_that_logs(self, tmp_path: Path) -> None:
-        """
-        A formatter that logs runs under the handler's lock, while the output is being
-        written: its record waits, and is written once, whole, right after.
-        """
-        code = """
-            import logging, sys
-            from logdial import LogSystem
-
-            logs = LogSystem("sig")
-            logs.register_log("core", ["sig.core"])
-            logs.init({"SIG_LOGS": "core", "SIG_LOGS_OUT": sys.argv[1]})
-            log = logging.getLogger("sig.core")
-
-            class Noisy(logging.Formatter):
-                def format(self, record):
-                    if record.getMessage().startswith("outer"):
-                        log.info("inner for %s", record.getMessage())
-                    return record.getMessage()
-
-            for handler in logging.getLogger("sig").handlers:
-                if isinstance(handler, logging.FileHandler):
-                    handler.setFormatter(Noisy())
-            for i in range(3):
-                log.info("outer %d", i)
-        """
-        log = tmp_path / "sig.log"
-        done = run_code(code, str(log))
-        assert 0 == done.returncode, done.stderr
-        expected = [m for i in range(3) for m in (f"outer {i}", f"inner for outer {i}")]
-        assert expected == log.read_text(encoding="utf-8").splitlines()
+        pairs = [(f"inner for outer {i}", f"outer {i}") for i in range(3)]
+        expected = [m for inner, outer in pairs for m in ((inner, outer) if first == "inner" else (outer, inner))]
+        lines = log.read_text(encoding="utf-8").splitlines()
+        assert expected == (messages(log.read_text(encoding="utf-8")) if noisy == "filter" else lines)
