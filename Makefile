@@ -2,17 +2,33 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The other CPython versions `make test` runs the whole suite on, each in its own venv
+# (.venv-3.12, ...), found by tools/find_python. $(PYTHON) (3.11 here) also runs the tests
+# that need torch (its local CPU build is for 3.11 only) and mypy and ruff. Coverage is
+# gated on the four runs combined, so that a branch only one Python takes still counts.
+# A new version is a word to add here.
+OTHER_PYTHONS ?= 3.10 3.12 3.13
+PYTEST := -m pytest -p no:cacheprovider
 
-.PHONY: demo test lint typecheck pytest coverage install clean bench bench-quick bench-deps
+.PHONY: demo test lint typecheck pytest pythons coverage install clean bench bench-quick bench-deps bench-pythons docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Dependencies are installed once per change of pyproject.toml; the package itself is
+# Dependencies are installed once per change of pyproject.toml (its PEP 735 dependency
+# groups: development only, never in the published metadata); the package itself is
 # reinstalled (not editable) on every run, so the tests exercise what users install.
 $(VENV)/.deps-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet '.[test]'
+	$(PY) -m pip install --quiet --group test --group torch --group lint --group docs
+	touch $@
+
+.PRECIOUS: .venv-%/.deps-test  # (not an intermediate file: make would delete it)
+.venv-%/.deps-test: pyproject.toml
+	rm -rf .venv-$*
+	"$$(tools/find_python $*)" -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet --group test
 	touch $@
 
 install: | $(PY)
@@ -31,13 +47,23 @@ lint: $(VENV)/.deps-test
 typecheck: $(VENV)/.deps-test
 	$(PY) -m mypy
 
+# LOGDIAL_TEST_REQUIRE: what must be here (tests/conftest.py), so that a missing torch or
+# Chromium stops the run instead of skipping its tests.
 pytest: $(VENV)/.deps-test install
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	LOGDIAL_TEST_REQUIRE=torch,chromium $(PY) -m coverage run $(PYTEST) $(PYTEST_ARGS)
+
+pytest-%: .venv-%/.deps-test
+	.venv-$*/bin/python -m pip install --quiet --no-deps --force-reinstall .
+	LOGDIAL_TEST_REQUIRE=chromium .venv-$*/bin/python -m coverage run $(PYTEST) $(PYTEST_ARGS)
+
+pythons: $(addprefix pytest-,$(OTHER_PYTHONS))
+
+coverage: $(VENV)/.deps-test
 	$(PY) -m coverage combine --quiet
 	$(PY) -m coverage report
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest pythons coverage
 
 # Benchmarks measure (make test never runs them): logdial against its peers, in one run.
 # torch is pinned exactly: 2.13.0 is served from a local CPU build; an unpinned torch
@@ -45,11 +71,19 @@ test: lint typecheck pytest
 bench-deps: $(VENV)/.deps-test
 	$(PY) -m pip install --quiet torch==2.13.0 loguru structlog picologging numpy
 
-bench: bench-deps install
+bench: bench-deps install bench-pythons
 	$(PY) benchmarks/bench.py --json benchmarks/results.json
+
+# The fast paths against the stdlib on every CPython `make test` runs (one table each).
+bench-pythons: install $(addprefix .venv-,$(addsuffix /.deps-test,$(OTHER_PYTHONS)))
+	$(PY) benchmarks/bench.py --python-rows --json benchmarks/results-$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])').json
+	@for v in $(OTHER_PYTHONS); do \
+		.venv-$$v/bin/python -m pip install --quiet --no-deps --force-reinstall . && \
+		.venv-$$v/bin/python benchmarks/bench.py --python-rows --json benchmarks/results-$$v.json || exit 1; \
+	done
 
 bench-quick: install
 	$(PY) benchmarks/bench.py --quick
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* build dist
+	rm -rf $(VENV) .venv-* .coverage .coverage.* build dist docs/_build

@@ -36,9 +36,12 @@ def _info_loop(log: Any, message: str = MESSAGE) -> Loop:
     return loop
 
 
-def file_lines(tmp: Path, torch: object | None, message: str = MESSAGE) -> tuple[dict[str, Loop], dict[str, Path]]:
+def file_lines(
+    tmp: Path, torch: object | None, message: str = MESSAGE, *, peers: bool = True
+) -> tuple[dict[str, Loop], dict[str, Path]]:
     """
-    One enabled INFO record per call, formatted and appended to a file, for each library.
+    One enabled INFO record per call, formatted and appended to a file, for each library
+    (the stdlib's and torch's only, without ``peers``).
     """
     paths: dict[str, Path] = {}
     loops: dict[str, Loop] = {}
@@ -60,6 +63,8 @@ def file_lines(tmp: Path, torch: object | None, message: str = MESSAGE) -> tuple
         loops["torch"] = _info_loop(
             _file_logger(f"torch._dynamo.bench{tag}", paths["torch"], TorchLogsFormatter()), message
         )
+    if not peers:
+        return loops, paths
     try:
         from loguru import logger
     except ImportError:

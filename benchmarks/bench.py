@@ -76,7 +76,7 @@ def logdial_system(tmp: Path, *, enabled: str = "") -> tuple[logdial.LogSystem, 
     return logs, art, logs.getLogger("benchsys.core.passes")
 
 
-def disabled_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
+def disabled_calls(tmp: Path, torch: object | None, *, peers: bool = True) -> dict[str, Loop]:
     std = logging.getLogger("bench.stdlib.disabled")
     std.setLevel(logging.WARNING)
     std.addHandler(logging.NullHandler())
@@ -103,6 +103,8 @@ def disabled_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
         import torch._logging as tl
 
         candidates["torch artifact"] = loop_for(tl.getArtifactLogger("torch._dynamo.benchmod", "graph_code"))
+    if not peers:
+        return candidates
     loguru = _optional("loguru")
     if loguru is not None:
         from loguru import logger
@@ -230,12 +232,44 @@ def trace_off(tmp: Path, torch: object | None) -> dict[str, Loop]:
     return out
 
 
+def python_rows(rounds: int, target: float, json_path: Path | None) -> None:
+    """
+    The fast paths against the stdlib alone, on whichever Python runs this: ``make bench``
+    runs it on each CPython it tests (no torch or other peers there).
+    """
+    version = platform.python_version()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        disabled = interleave({**disabled_calls(tmp, None, peers=False), "(empty loop)": empty_loop}, rounds, target)
+        base = disabled.pop("(empty loop)")
+        for s in disabled.values():
+            s.ns = [max(v - b, 0.01) for v, b in zip(s.ns, base.ns, strict=True)]
+        files = interleave(file_lines(tmp, None, peers=False)[0], rounds, target)
+    std = disabled["stdlib"].median
+    rows = [
+        Row(f"{version}: disabled artifact .debug('x %s', 1)", disabled["logdial artifact"].median, std, "stdlib",
+            "ns", "<= 0.60"),
+        Row(f"{version}: disabled component .debug('x %s', 1)", disabled["logdial component"].median, std, "stdlib",
+            "ns", "<= 0.60"),
+        Row(f"{version}: enabled record to a file, msgs/s", 1e9 / files["logdial"].median,
+            1e9 / files["stdlib"].median, "FileHandler", "msg/s", ">= 1.2", True),
+    ]  # fmt: skip
+    print_table(rows)
+    if json_path:
+        raw = {"disabled": {k: v.ns for k, v in disabled.items()}, "file": {k: v.ns for k, v in files.items()}}
+        json_path.write_text(json.dumps({"python": version, "machine": platform.machine(), "raw_ns": raw}, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="write the raw samples here")
+    parser.add_argument("--python-rows", action="store_true", help="only the fast paths against the stdlib")
     args = parser.parse_args()
     rounds, target = (5, 0.02) if args.quick else (15, 0.05)
+    if args.python_rows:
+        python_rows(rounds, target, args.json)
+        return
     torch = _optional("torch")
     rows: list[Row] = []
     raw: dict[str, dict[str, list[float]]] = {}

@@ -6,17 +6,47 @@ import io
 import logging
 import os
 import pty
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.subprocesses import is_logging_var
+from tests.subprocesses import HAS_TORCH, is_logging_var
 
 from logdial import LogSystem
 from logdial.demo._registrations import build_system
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Debian's Chromium, which the report's browser tests drive (.ci/run installs it).
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+
+#: What a test marked with each name needs, whether it is here, and how to get it.
+_NEEDS = {
+    "torch": (HAS_TORCH, "no torch: make installs torch==2.13.0 on CPython 3.11 only (its local CPU build)"),
+    "chromium": (CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """
+    Tests marked ``torch`` or ``chromium`` skip, saying why, where that is missing; but
+    what ``LOGDIAL_TEST_REQUIRE`` names (comma-separated; ``make test`` sets it) must be
+    here, or the run stops before the first test: a skip must never pass for a test run.
+    """
+    required = {name.strip() for name in os.environ.get("LOGDIAL_TEST_REQUIRE", "").split(",") if name.strip()}
+    unknown = required - _NEEDS.keys()
+    if unknown:
+        raise pytest.UsageError(f"LOGDIAL_TEST_REQUIRE names {sorted(unknown)}; known: {sorted(_NEEDS)}")
+    for name, (present, why) in _NEEDS.items():
+        if present:
+            continue
+        if name in required:
+            raise pytest.UsageError(f"LOGDIAL_TEST_REQUIRE asks for {name}, but {why}")
+        skip = pytest.mark.skip(reason=why)
+        for item in items:
+            if item.get_closest_marker(name) is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

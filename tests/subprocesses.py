@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import select
@@ -11,8 +12,13 @@ import textwrap
 from pathlib import Path
 from typing import NamedTuple
 
-#: The real tlparse, installed with the test extra beside this interpreter.
+#: The real tlparse, installed with the test group beside this interpreter.
 TLPARSE = Path(sys.executable).parent / "tlparse"
+#: Whether torch is installed here: ``make test`` installs torch==2.13.0 on CPython 3.11
+#: only (its local CPU build); tests marked ``torch`` skip elsewhere (see conftest).
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+#: The systems the ``logdial`` command lists here: torch's only where torch is installed.
+INSTALLED = "minitorch, torch" if HAS_TORCH else "minitorch"
 _STATS = re.compile(r"^Stats \{(?P<fields>[^}]*)\}$", re.MULTILINE)
 
 

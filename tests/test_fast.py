@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
@@ -66,15 +67,6 @@ def test_new_logger_is_fast_and_follows_its_parent(collect: _Collect) -> None:
     log.info("hidden")
     log.warning("shown")
     assert ["shown"] == _messages(collect)
-
-
-def test_existing_plain_logger_is_returned_as_it_is() -> None:
-    """
-    A logger somebody already made keeps its identity (and its class).
-    """
-    plain = logging.getLogger("fasttest.plain")
-    assert fast_logger("fasttest.plain") is plain
-    assert type(plain) is logging.Logger
 
 
 @pytest.mark.parametrize("method", LEVELS)
@@ -336,9 +328,74 @@ def test_record_equals_the_stdlibs(collect: _Collect, msg: str, args: tuple[obje
     assert expected == {k: v for k, v in arrived.items() if k not in _TIMES}
     assert list(logging.LogRecord("n", 20, "p", 1, "m", (), None).__dict__) == list(arrived)
     assert before <= record.created <= after
-    assert record.msecs == int((record.created - int(record.created)) * 1000)
-    assert record.relativeCreated == pytest.approx((record.created - logging._startTime) * 1000)  # type: ignore[attr-defined]
     assert record.getMessage() == (msg % args[0] if args and isinstance(args[0], dict) and args[0] else msg % args)
+
+
+# Clock readings that test the stdlib's arithmetic: a plain one, one whose float seconds
+# round up to the next second (3.13 then counts 0 ms, not 999), whole seconds, and the
+# last nanosecond and microsecond before one.
+_READINGS_NS = (
+    1_677_903_920_123_456_789,
+    1_677_903_920_999_999_900,
+    1_700_000_000_000_000_000,
+    1_699_999_999_999_999_999,
+    1_699_999_999_999_999_000,
+)
+
+
+@pytest.mark.parametrize("ns", _READINGS_NS)
+def test_times_equal_the_stdlibs(collect: _Collect, monkeypatch: pytest.MonkeyPatch, ns: int) -> None:
+    """
+    For one reading of the clock, the fast record's ``created``, ``msecs`` and
+    ``relativeCreated`` are exactly the stdlib's, with this Python's own clock (float
+    seconds until 3.12, nanoseconds since 3.13) and arithmetic.
+    """
+    from logdial import _fast
+
+    reading: float | int = ns if isinstance(logging._startTime, int) else ns / 1e9  # type: ignore[attr-defined]
+    name = "time_ns" if isinstance(reading, int) else "time"
+    assert _fast._plain_records is not False
+    log = fast_logger("fasttest.times")
+    log.setLevel(logging.DEBUG)
+    monkeypatch.setattr(_fast, "_clock", lambda: reading)
+    monkeypatch.setattr(time, name, lambda: reading)  # what LogRecord.__init__ reads
+    line = _call(log, logging.INFO, "tick")
+    stdlib = logging.LogRecord(log.name, logging.INFO, __file__, line, "tick", (), None, "_call", None)
+    monkeypatch.undo()
+    (arrived,) = collect.arrived
+    assert {k: stdlib.__dict__[k] for k in _TIMES} == {k: arrived[k] for k in _TIMES}
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="records name their asyncio task since Python 3.12")
+def test_task_name_equals_the_stdlibs(collect: _Collect, monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    Inside an asyncio task a fast record names the task as the stdlib's does; outside
+    one, and with ``logAsyncioTasks`` off, it says None.
+    """
+    import asyncio
+
+    log = fast_logger("fasttest.tasks")
+    log.setLevel(logging.DEBUG)
+    seen: list[dict[str, object]] = []
+
+    async def job() -> None:
+        line = _call(log, logging.INFO, "in a task")
+        seen.append(_reference(log, logging.INFO, "in a task", (), line))
+
+    async def main() -> None:
+        await asyncio.create_task(job(), name="loader-3")
+        line = _call(log, logging.INFO, "in the loop, no task of ours")
+        seen.append(_reference(log, logging.INFO, "in the loop, no task of ours", (), line))
+
+    asyncio.run(main())
+    line = _call(log, logging.INFO, "no loop")
+    seen.append(_reference(log, logging.INFO, "no loop", (), line))
+    monkeypatch.setattr(logging, "logAsyncioTasks", False)
+    asyncio.run(job())
+    got = [{k: v for k, v in r.items() if k not in _TIMES} for r in collect.arrived]
+    assert seen == got
+    assert ["loader-3", seen[1]["taskName"], None, None] == [r["taskName"] for r in got]
+    assert isinstance(seen[1]["taskName"], str)  # asyncio.run's main task, named by asyncio
 
 
 def test_record_levels_threads_and_switches(collect: _Collect, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -409,3 +466,100 @@ def test_site_memo_is_bounded() -> None:
     assert len(_fast._sites) <= _fast._SITES_LIMIT
     assert [(f"mod{i}.py", f"mod{i}") for i in range(len(paths))] == sites
     assert ("README", "README") == _fast._site("README")
+
+
+# -- loggers that exist before logdial asks for them ----------------------------------------
+
+
+def test_plain_logger_is_made_fast_in_place(collect: _Collect) -> None:
+    """
+    A logger ``logging.getLogger`` made first becomes a FastLogger in place: the same
+    object, its handlers, filters and level kept; ``enabled`` and the switches work, and
+    a method its holder captured before keeps logging.
+    """
+    plain = logging.getLogger("fasttest.early")
+    own = _Collect()
+    plain.addHandler(own)
+    flt = logging.Filter("fasttest")
+    plain.addFilter(flt)
+    plain.setLevel(logging.INFO)
+    captured = plain.info
+    log = fast_logger("fasttest.early")
+    assert log is plain
+    assert (FastLogger, [own], [flt], logging.INFO) == (type(log), log.handlers, log.filters, log.level)
+    assert (False, True) == (log.enabled, log._on_info)
+    log.debug("held back")
+    log.info("passes")
+    captured("captured before")
+    log.setLevel(logging.DEBUG)
+    assert log.enabled
+    log.debug("now debug")
+    assert ["passes", "captured before", "now debug"] == [r.getMessage() for r in own.records]
+    assert isinstance(log.debug, functools.partial)  # the switch: a disabled call enters no Python frame
+
+
+def test_logger_class_of_the_program_keeps_its_methods(collect: _Collect) -> None:
+    """
+    A logger of another class (``setLoggerClass``) is made a subclass of both in place:
+    its own methods first, the rest switched.
+    """
+
+    class Audited(logging.Logger):
+        def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
+            super().warning(f"[audited] {msg}", *args, **kwargs)
+
+    saved = logging.getLoggerClass()
+    logging.setLoggerClass(Audited)
+    try:
+        existing = logging.getLogger("fasttest.audited")
+    finally:
+        logging.setLoggerClass(saved)
+    log = fast_logger("fasttest.audited")
+    assert (existing, True, True) == (log, isinstance(log, Audited), isinstance(log, FastLogger))
+    log.setLevel(logging.DEBUG)
+    log.warning("kept")
+    log.debug("switched")
+    assert ["[audited] kept", "switched"] == _messages(collect)
+    assert isinstance(log.debug, functools.partial)
+    assert not isinstance(log.warning, functools.partial)
+
+
+def test_logger_whose_class_cannot_change_is_refused() -> None:
+    """
+    A logger whose class cannot be combined with FastLogger (here one that refuses
+    subclasses) is refused: a RegistrationError says so and what to do, and the logger is
+    left as it was. A class with slots of its own is combined.
+    """
+    from logdial import RegistrationError
+
+    class Sealed(logging.Logger):
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("Sealed cannot be subclassed")
+
+    class Slotted(logging.Logger):
+        __slots__ = ("extra",)
+
+    existing = Sealed("fasttest.sealed")
+    slotted = Slotted("fasttest.slotted")
+    logging.Logger.manager.loggerDict.update({"fasttest.sealed": existing, "fasttest.slotted": slotted})
+    with pytest.raises(RegistrationError) as raised:
+        fast_logger("fasttest.sealed")
+    kind = "tests.test_fast.test_logger_whose_class_cannot_change_is_refused.<locals>.Sealed"
+    expected = (
+        f"logger 'fasttest.sealed' already exists as a {kind}, which cannot be made a FastLogger "
+        "(Sealed cannot be subclassed); ask logdial for it before anything else creates it"
+    )
+    assert (expected, Sealed) == (str(raised.value), type(existing))
+    assert (slotted, True) == (fast_logger("fasttest.slotted"), isinstance(slotted, FastLogger))
+
+
+def test_new_loggers_keep_their_switches_in_slots() -> None:
+    """
+    A logger logdial creates holds its level methods in slots (specialised by CPython
+    3.12 and later), and is still a FastLogger with an instance dict for the rest.
+    """
+    log = fast_logger("fasttest.slots")
+    assert isinstance(log, FastLogger)
+    assert "debug" not in log.__dict__
+    assert isinstance(log.debug, functools.partial)
+    assert log.fatal is log.critical

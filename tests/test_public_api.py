@@ -15,6 +15,7 @@ import logdial
 EXPECTED = {
     "Artifact",
     "Component",
+    "FastLogger",
     "FormatError",
     "GlogFormatter",
     "Item",

@@ -20,6 +20,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.subprocesses import Output, child_environ
 
+pytestmark = pytest.mark.torch
+
 #: One log line, in torch's format and in logdial's: level letter, date, time, pid, path:line],
 #: then torch's compile id (``[0/0]``, ``[0/0_1]``, ``[!0/-/-]``) and ``[__artifact]`` if any.
 RECORD = re.compile(

@@ -25,6 +25,8 @@ import pytest
 from tests.subprocesses import Output
 from tests.test_pytorch import Key, line_of, other_lines, records, run_python, write
 
+pytestmark = pytest.mark.torch
+
 #: The script every run compiles; its flags choose the extras.
 SCRIPT = """
     import logging

@@ -24,6 +24,8 @@ import pytest
 from tests.subprocesses import Output, child_environ, read_pty
 from tests.test_pytorch import RECORD, TIMEOUT, last_json, run_python, write
 
+pytestmark = pytest.mark.torch
+
 #: Installs logdial.pytorch as the README's .pth line does, before ``import torch``.
 TAKE_OVER = "import logdial.pytorch; logdial.pytorch.install()\n"
 

@@ -12,7 +12,6 @@ of ``TORCH_LOGS_FORMAT=json`` parsed back record by record.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -44,10 +43,7 @@ _STATS = re.compile(r"^Stats \{(?P<fields>[^}]*)\}$", re.MULTILINE)
 #: The keys of a JSON record that is in no trace context, in order.
 JSON_KEYS = ["time", "level", "logger", "component", "artifact", "rank", "pid", "message", "file", "line"]
 
-HAS_TORCH = importlib.util.find_spec("torch") is not None
-needs_torch = pytest.mark.skipif(
-    not HAS_TORCH, reason="torch is not importable: pip install '.[test]' installs torch==2.13.0 (CPU)"
-)
+needs_torch = pytest.mark.torch
 
 
 class Run(NamedTuple):
@@ -447,12 +443,17 @@ class TestTorchrun:
 
 class TestTorchPin:
     """
-    The test extra pins the torch these tests run, exactly.
+    The ``torch`` dependency group pins the torch these tests run, exactly.
     """
 
     def test_pinned(self) -> None:
         """
-        ``torch==2.13.0`` is in the test extra, and only so.
+        ``torch==2.13.0`` is the one requirement on torch, and the Makefile installs
+        that group only on the Python whose local build it is.
         """
-        pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
-        assert ['"torch==2.13.0"'] == re.findall(r'"torch[^"]*"', pyproject)
+        root = Path(__file__).resolve().parent.parent
+        pyproject = (root / "pyproject.toml").read_text()
+        assert ['"torch==2.13.0"'] == re.findall(r'^\s*("torch[=<>~!\s][^"]*")', pyproject, flags=re.MULTILINE)
+        makefile = (root / "Makefile").read_text()
+        assert re.findall(r"--group torch\b", makefile)
+        assert all(pin == "torch==2.13.0" for pin in re.findall(r"\btorch[=<>~!]=?[^\s']*", makefile))

@@ -6,7 +6,6 @@ Run as a module, it regenerates the README's screenshot:
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -17,6 +16,7 @@ from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
+from tests.conftest import CHROMIUM
 from tests.subprocesses import demo_trace
 
 from logdial import LogSystem
@@ -24,7 +24,6 @@ from logdial._report import write_report
 from logdial._tracefile import TraceRecord, read_trace
 
 #: Debian's Chromium; Playwright's own browser download is never used.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,7 +36,7 @@ PWNED = "typeof window.__pwned"
 
 T = TypeVar("T")
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)")
+pytestmark = pytest.mark.chromium
 
 
 @dataclass
@@ -69,7 +68,7 @@ def launch() -> Iterator[Browser]:
     The system's Chromium, headless.
     """
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
         browser.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._errors import FormatError, LogdialError, RegistrationError, SettingsError
+from ._fast import FastLogger
 from ._formatting import GlogFormatter
 from ._lazy import LazyString, warning_once
 from ._registry import Artifact, Component, Registry
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Artifact",
     "Component",
+    "FastLogger",
     "FormatError",
     "GlogFormatter",
     "Item",

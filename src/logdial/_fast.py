@@ -26,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from ._errors import RegistrationError
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from types import FrameType
@@ -92,11 +94,17 @@ _LogRecord: Final = logging.LogRecord
 _MAKE_RECORD: Final = logging.Logger.makeRecord
 _HANDLE: Final = logging.Logger.handle
 _new_record: Final = _LogRecord.__new__
-_time = time.time
 _get_ident = threading.get_ident
 _current_thread = threading.current_thread
 _getpid = os.getpid
 _level_names: dict[int, str] = logging._levelToName
+#: The stdlib's clock for records: nanoseconds since 3.13 (``_startTime`` is then an int),
+#: seconds as a float before. Each Python's own formulas follow, feature by feature, so a
+#: new version that keeps them needs nothing here (``_check_records`` says whether it did).
+_NANOSECONDS: Final = isinstance(getattr(logging, "_startTime", None), int)
+_clock: Callable[[], float] | Callable[[], int] = time.time_ns if _NANOSECONDS else time.time
+#: Since 3.12 a record names its asyncio task (``taskName``, under ``logAsyncioTasks``).
+_TASK_NAMES: Final = hasattr(logging, "logAsyncioTasks")
 #: The file's base name and module, by path name (bounded: code objects name few files).
 _sites: dict[str, tuple[str, str]] = {}
 _SITES_LIMIT: Final = 4096
@@ -112,10 +120,23 @@ def _site(pathname: str) -> tuple[str, str]:
     return site
 
 
+def _task_name() -> str | None:
+    # LogRecord's own: the running task's name, None outside a task. Without a running
+    # loop ``current_task()`` raises (and the stdlib swallows it): asked first, cheaply.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None or asyncio._get_running_loop() is None:
+        return None
+    try:
+        name: str = asyncio.current_task().get_name()
+    except Exception:
+        return None
+    return name
+
+
 def _record(  # noqa: PLR0917 (makeRecord's arguments, positional as there)
     name: str, level: int, pathname: str, lineno: int, msg: object, args: tuple[object, ...], func: str
 ) -> logging.LogRecord:
-    ct = _time()
+    ct = _clock()
     record = _new_record(_LogRecord)
     record.name = name
     record.msg = msg
@@ -133,9 +154,17 @@ def _record(  # noqa: PLR0917 (makeRecord's arguments, positional as there)
     record.stack_info = None
     record.lineno = lineno
     record.funcName = func
-    record.created = ct
-    record.msecs = int((ct - int(ct)) * 1000) + 0.0
-    record.relativeCreated = (ct - logging._startTime) * 1000  # type: ignore[attr-defined]
+    if _NANOSECONDS:
+        record.created = ct / 1e9
+        msecs = (ct % 1_000_000_000) // 1_000_000 + 0.0
+        if msecs == 999.0 and int(record.created) != ct // 1_000_000_000:
+            msecs = 0.0  # the float seconds rounded up to the next second
+        record.msecs = msecs
+        record.relativeCreated = (ct - logging._startTime) / 1e6  # type: ignore[attr-defined]
+    else:
+        record.created = ct
+        record.msecs = int((ct - int(ct)) * 1000) + 0.0
+        record.relativeCreated = (ct - logging._startTime) * 1000  # type: ignore[attr-defined]
     if logging.logThreads:
         record.thread = _get_ident()
         record.threadName = _current_thread().name
@@ -152,6 +181,8 @@ def _record(  # noqa: PLR0917 (makeRecord's arguments, positional as there)
             except Exception:  # as the stdlib: multiprocessing may be half imported
                 record.processName = "MainProcess"
     record.process = _getpid() if logging.logProcesses else None
+    if _TASK_NAMES:
+        record.taskName = _task_name() if logging.logAsyncioTasks else None  # type: ignore[attr-defined]
     return record
 
 
@@ -160,8 +191,8 @@ def _check_records() -> bool:
     Whether ``_record`` builds what ``LogRecord`` builds on this Python: the same
     attributes in the same order, equal but for the three times (taken a moment apart).
     """
-    if not isinstance(getattr(logging, "_startTime", None), float):
-        return False  # Python 3.13 counts in nanoseconds: the stdlib's constructor it is
+    if isinstance(getattr(logging, "_startTime", None), int) != _NANOSECONDS:
+        return False  # another clock than the one read at import
     try:
         cases = [("x %s", (1,)), ("%(a)s", ({"a": 1},)), ("m", ())]
         for msg, args in cases:
@@ -265,10 +296,15 @@ class FastLogger(logging.Logger):
     """
     A ``logging.Logger`` with a cheap disabled path and an ``enabled`` attribute.
 
+    ``LogSystem.getLogger`` and ``getArtifactLogger`` hand these out; they behave as any
+    stdlib logger (records, filters, handlers, ``makeRecord`` and ``handle`` overrides).
+
     Attributes:
         enabled: whether DEBUG records of this logger pass its level (and logdial's
             settings): a guard for expensive debug output, ``if log.enabled: ...``.
     """
+
+    enabled: bool
 
     debug = _debug
     info = _info
@@ -279,8 +315,13 @@ class FastLogger(logging.Logger):
 
     def __init__(self, name: str, level: int = logging.NOTSET) -> None:
         super().__init__(name, level)
+        self._make_fast()
+
+    def _make_fast(self) -> None:
         # Every attribute is set here, before the first use, so that the instance keeps
-        # CPython's compact attribute storage (which makes the flag tests cheap).
+        # CPython's compact attribute storage (which makes the flag tests cheap). The flags
+        # come before the switches: a logger made fast in place (``_upgrade``) may be
+        # called by another thread meanwhile.
         self.floor_of: FloorOf = _no_floor
         self.enabled = self._on_info = self._on_warning = self._on_error = self._on_critical = True
         self._cache: dict[int, bool] = _Cache(self)
@@ -289,11 +330,11 @@ class FastLogger(logging.Logger):
         self.born: tuple[int, str | None] | None = None
         # A subclass that defines a level method of its own keeps it: only the methods
         # written here are switched.
-        cls = type(self)
         switches: list[tuple[int, _Switch]] = []  # (its index in the flags, the switch)
         for index, (attribute, function) in enumerate(_METHODS.items()):
-            method = getattr(self, attribute)
-            if getattr(cls, attribute) is function:
+            defined = _defined(type(self), attribute)
+            method = defined.__get__(self)
+            if defined is function:
                 method = _Switch(method)
                 switches.append((index, method))
             setattr(self, attribute, method)
@@ -322,6 +363,49 @@ class FastLogger(logging.Logger):
 _METHODS: Final = {"debug": _debug, "info": _info, "warning": _warning, "error": _error, "critical": _critical}
 
 
+class _SlottedFastLogger(FastLogger):
+    """
+    The class of the loggers logdial creates: the level methods in slots. Since 3.12 an
+    instance attribute that hides a method of the class is not specialised (each call
+    looks it up again: about 10 ns); a slot is. (A logger made fast in place keeps the
+    plain ``FastLogger`` layout: an object cannot gain slots.)
+    """
+
+    __slots__ = (*_METHODS, "fatal")
+
+
+def _defined(cls: type, attribute: str) -> Any:
+    # What the class defines for a level method, past the slots that hold the switches.
+    for klass in cls.__mro__:
+        value = klass.__dict__.get(attribute)
+        if value is not None and klass is not _SlottedFastLogger:
+            return value
+    raise AttributeError(attribute)  # pragma: no cover (logging.Logger defines them all)
+
+
+#: The fast class made for each other logger class met in ``_upgrade`` (few: bounded by
+#: the program's logger classes).
+_upgraded_classes: dict[type, type] = {logging.Logger: FastLogger}
+
+
+def _upgrade(logger: logging.Logger) -> FastLogger:
+    """
+    Make an existing logger a ``FastLogger`` in place (the same object, its handlers,
+    filters, level and holders kept): a plain ``Logger`` becomes one; another class
+    becomes a subclass of both, its own methods first. Raises TypeError where Python
+    cannot change the object's class (a class with slots of its own, say).
+    """
+    cls = type(logger)
+    fast = _upgraded_classes.get(cls)
+    if fast is None:
+        fast = type(cls.__name__, (cls, FastLogger), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    logger.__class__ = fast
+    _upgraded_classes[cls] = fast
+    assert isinstance(logger, FastLogger)
+    logger._make_fast()
+    return logger
+
+
 def loggers_state() -> tuple[int, str | None]:
     """
     How many names the logging manager knows, and the last one added: a new logger (or
@@ -331,12 +415,11 @@ def loggers_state() -> tuple[int, str | None]:
     return len(names), next(reversed(names), None)
 
 
-def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
+def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> FastLogger:
     """
-    The logger ``name``, created as a ``FastLogger`` if nobody has created it yet.
-
-    A logger that already exists is returned as it is (a plain ``Logger`` keeps working,
-    without the fast path): its identity is already known to its users.
+    The logger ``name`` as a ``FastLogger``: created as one if nobody has created it yet;
+    made one in place if another logger class made it first (see ``_upgrade``): the same
+    object, which its holders keep using, now with the fast paths.
     """
     global _plain_records  # noqa: PLW0603 (checked once, on first use)
     if _plain_records is None:
@@ -346,19 +429,29 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> logging.Logger:
     # sees the logger class changed, while this one does.
     with logging._lock:  # type: ignore[attr-defined]
         existing = manager.loggerDict.get(name)
-        created = not isinstance(existing, logging.Logger)
-        if isinstance(existing, logging.Logger):
+        created = not isinstance(existing, FastLogger)
+        if isinstance(existing, FastLogger):
             logger = existing
+        elif isinstance(existing, logging.Logger):
+            try:
+                logger = _upgrade(existing)
+            except TypeError as exc:
+                kind = f"{type(existing).__module__}.{type(existing).__qualname__}"
+                raise RegistrationError(
+                    f"logger {name!r} already exists as a {kind}, which cannot be made a FastLogger ({exc}); "
+                    "ask logdial for it before anything else creates it"
+                ) from None
         else:
             saved = manager.loggerClass
-            manager.loggerClass = FastLogger
+            manager.loggerClass = _SlottedFastLogger
             try:
-                logger = manager.getLogger(name)
+                made = manager.getLogger(name)
             finally:
                 manager.loggerClass = saved
-            if existing is None and isinstance(logger, FastLogger):  # no PlaceHolder: nothing below it
+            logger = made if isinstance(made, FastLogger) else _upgrade(made)  # (a Manager subclass's own)
+            if existing is None:  # no PlaceHolder: nothing below it
                 logger.born = loggers_state()
-    if isinstance(logger, FastLogger) and (created or logger.floor_of is not floor_of):
+    if created or logger.floor_of is not floor_of:
         logger.floor_of = floor_of
         logger.refresh()
     return logger

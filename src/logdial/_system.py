@@ -15,7 +15,7 @@ from . import _lazy
 from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
-from ._fast import fast_logger
+from ._fast import FastLogger, fast_logger
 from ._formatting import escape_controls, is_json, make_formatter
 from ._handlers import (
     CONSOLES,
@@ -298,13 +298,14 @@ class LogSystem:
                 self._logger_formats.update(dict.fromkeys(loggers, formatter))
             self._registered(name, loggers)
 
-    def getArtifactLogger(self, module_qname: str, artifact: str) -> logging.Logger:  # noqa: N802 (torch's name)
+    def getArtifactLogger(self, module_qname: str, artifact: str) -> FastLogger:  # noqa: N802 (torch's name)
         """
         The logger for ``artifact`` records made by module ``module_qname``.
 
         It is the child ``{module_qname}.__{artifact}`` of the module's logger, so the
         artifact follows the component whose namespace logs it. Also available as
-        ``artifact_logger`` (this name mirrors torch's).
+        ``artifact_logger`` (this name mirrors torch's). It is a ``FastLogger``, as
+        ``getLogger`` says.
 
         Raises:
             RegistrationError: when ``artifact`` is not registered.
@@ -329,15 +330,21 @@ class LogSystem:
 
     artifact_logger = getArtifactLogger
 
-    def getLogger(self, name: str) -> logging.Logger:  # noqa: N802 (the stdlib's name)
+    def getLogger(self, name: str) -> FastLogger:  # noqa: N802 (the stdlib's name)
         """
-        ``logging.getLogger(name)``, with logdial's fast paths when logdial creates it.
+        ``logging.getLogger(name)``, with logdial's fast paths: a ``FastLogger``.
 
-        A logger made here is a ``FastLogger``: a disabled call costs about half of a
-        stdlib one, and ``log.enabled`` says whether DEBUG records pass, cheaply enough to
-        guard expensive debug output. Call it at import (``log = logs.getLogger(__name__)``)
-        before anything else asks for the same name; a logger that already exists is
-        returned as it is. Also available as ``get_logger``.
+        A disabled call costs about half of a stdlib one, and ``log.enabled`` says whether
+        DEBUG records pass, cheaply enough to guard expensive debug output. Call it at
+        import (``log = logs.getLogger(__name__)``). If ``logging.getLogger`` (or another
+        logger class) made the logger first, that same object is made a ``FastLogger`` in
+        place: whoever holds it keeps it, with its handlers, filters and level, and now
+        with the fast paths (a logger class of the program's own keeps its own methods).
+        Also available as ``get_logger``.
+
+        Raises:
+            RegistrationError: when the logger exists as an object whose class Python
+                cannot change (a logger class with ``__slots__`` of its own).
         """
         check_logger_name(name)
         return fast_logger(name, self._applier.floor_filter.floor)

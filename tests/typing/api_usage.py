@@ -42,3 +42,11 @@ try:
 except logdial.SettingsError as exc:
     problems: tuple[str, ...] = exc.problems
 logs.reset()
+
+# The README's hot path: the loggers logdial hands out are FastLoggers, with `enabled`.
+log = logs.getLogger(__name__)
+if log.enabled:
+    log.debug("state: %s", {"a": 1})
+fast: logdial.FastLogger = logs.get_logger("mylib.core.fast")
+artifact_on: bool = logs.getArtifactLogger(__name__, "plan").enabled
+plain: logging.Logger = fast  # still a logging.Logger
