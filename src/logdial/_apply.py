@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from ._fast import loggers_state
@@ -81,6 +82,16 @@ class Plan(Frozen):
         The loggers the plan configures.
         """
         return {self.root, *self.registry.logger_names, *self.artifact_loggers, *self.settings.levels}
+
+    def named(self) -> frozenset[str]:
+        """
+        The loggers the settings name explicitly (a level, or an enabled artifact): they
+        show whatever ``logger.disabled`` says, as do the loggers below them.
+        """
+        artifacts = self.settings.artifacts
+        return frozenset(
+            {*self.settings.levels, *(name for name, art in self.artifact_loggers.items() if art in artifacts)}
+        )
 
 
 class OwnLevelFilter(logging.Filter):
@@ -275,6 +286,10 @@ class Applier:
         self.floor_filter = FloorFilter()
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
+        #: The loggers the settings name (``Plan.named``), and the topmost of them.
+        self.named: frozenset[str] = frozenset()
+        self._named_tops: tuple[str, ...] = ()
+        _watch_root_cache(self)
 
     def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
         """
@@ -282,6 +297,9 @@ class Applier:
         """
         owned = plan.owned()
         self.floor_filter.update(plan)
+        self.named = plan.named()
+        self._named_tops = tuple(_tops(self.named))
+        enable_named(self.named)
         for name in owned:
             self._set_level(name, plan.level(name))
         for name in self.owned - owned:
@@ -303,6 +321,10 @@ class Applier:
         names = list(names)
         attached = False
         changed = self.floor_filter.add(plan, names)
+        named = plan.named()
+        if named != self.named:  # a pending setting names what was just registered
+            self.named, self._named_tops = named, tuple(_tops(named))
+            enable_named([name for name in names if name in named])
         known = logging.Logger.manager.loggerDict
         fresh = set()
         components = plan.registry.logger_names if self.placement == "components" else frozenset()
@@ -332,6 +354,16 @@ class Applier:
             self.tops = minimal
             self._set_rank_level()
             _clear_level_caches()
+
+    def recheck(self) -> None:
+        """
+        After any change of level anywhere (the stdlib clears every level cache, and
+        ``dictConfig`` does so after it disables the loggers that existed): if a logger
+        the settings name was disabled, enable it and those below it again.
+        """
+        known = logging.Logger.manager.loggerDict
+        if any(getattr(known.get(name), "disabled", False) for name in self._named_tops):
+            enable_named(self.named)
 
     def release_all(self) -> None:
         """
@@ -487,6 +519,51 @@ def relink(names: Iterable[str]) -> None:
             if logger.parent is not parent:
                 logger.parent = parent
                 logger._cache.clear()  # type: ignore[attr-defined]
+
+
+class _RootCache(dict[int, bool]):
+    """
+    The root logger's level cache, which the stdlib clears on every change of level
+    anywhere (``Manager._clear_cache``: every ``setLevel``, ``logging.disable``, and
+    ``dictConfig``'s levels, set after it disables the loggers that existed). Clearing it
+    also lets each system's applier recheck what ``disabled`` says of the loggers its
+    settings name.
+    """
+
+    __slots__ = ()
+
+    def clear(self) -> None:
+        super().clear()
+        for applier in list(_APPLIERS):
+            applier.recheck()
+
+
+_APPLIERS: weakref.WeakSet[Applier] = weakref.WeakSet()
+
+
+def _watch_root_cache(applier: Applier) -> None:
+    _APPLIERS.add(applier)
+    root = logging.getLogger()
+    cache = root._cache  # type: ignore[attr-defined]
+    if type(cache) is not _RootCache:
+        with logging._lock:  # type: ignore[attr-defined]
+            root._cache = _RootCache(cache)  # type: ignore[attr-defined]
+
+
+def enable_named(names: Collection[str]) -> None:
+    """
+    Undo ``logger.disabled`` on the loggers ``names`` and every logger below them: what
+    ``logging.config.dictConfig`` (``disable_existing_loggers``, its default) or
+    ``fileConfig`` set on loggers that existed before it, or a user set by hand. A setting
+    that names a logger means to see it. One pass over the loggers in the process.
+    """
+    if not names:
+        return
+    prefixes = tuple(f"{name}." for name in names)
+    with logging._lock:  # type: ignore[attr-defined]
+        for key, logger in list(logging.Logger.manager.loggerDict.items()):
+            if getattr(logger, "disabled", False) and (key in names or key.startswith(prefixes)):
+                logger.disabled = False  # type: ignore[union-attr]
 
 
 def clear_caches_below(names: Collection[str], leaves: Collection[str] = ()) -> None:

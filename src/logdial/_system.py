@@ -560,6 +560,7 @@ class LogSystem:
                         UserWarning,
                         stacklevel=2,
                     )
+                self._applier.recheck()  # the variable's settings stand: shown, whatever dictConfig did
                 return
             self._settings, self._source = new, "api"
             self._apply()
