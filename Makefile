@@ -21,6 +21,7 @@ $(PY):
 # reinstalled (not editable) on every run, so the tests exercise what users install.
 $(VENV)/.deps-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --group test --group torch --group lint --group docs
+	$(PY) -m pip install --quiet --upgrade --target $(VENV)/pytest8 'pytest>=8,<9'
 	touch $@
 
 .PRECIOUS: .venv-%/.deps-test  # (not an intermediate file: make would delete it)
@@ -29,6 +30,7 @@ $(VENV)/.deps-test: pyproject.toml | $(PY)
 	"$$(tools/find_python $*)" -m venv .venv-$*
 	.venv-$*/bin/python -m pip install --quiet --upgrade pip
 	.venv-$*/bin/python -m pip install --quiet --group test
+	.venv-$*/bin/python -m pip install --quiet --upgrade --target .venv-$*/pytest8 'pytest>=8,<9'
 	touch $@
 
 install: | $(PY)
@@ -51,11 +53,11 @@ typecheck: $(VENV)/.deps-test
 # Chromium stops the run instead of skipping its tests.
 pytest: $(VENV)/.deps-test install
 	rm -f .coverage .coverage.*
-	LOGDIAL_TEST_REQUIRE=torch,chromium $(PY) -m coverage run $(PYTEST) $(PYTEST_ARGS)
+	LOGDIAL_TEST_REQUIRE=torch,chromium,pytest8 $(PY) -m coverage run $(PYTEST) $(PYTEST_ARGS)
 
 pytest-%: .venv-%/.deps-test
 	.venv-$*/bin/python -m pip install --quiet --no-deps --force-reinstall .
-	LOGDIAL_TEST_REQUIRE=chromium .venv-$*/bin/python -m coverage run $(PYTEST) $(PYTEST_ARGS)
+	LOGDIAL_TEST_REQUIRE=chromium,pytest8 .venv-$*/bin/python -m coverage run $(PYTEST) $(PYTEST_ARGS)
 
 pythons: $(addprefix pytest-,$(OTHER_PYTHONS))
 

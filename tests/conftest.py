@@ -20,11 +20,14 @@ from logdial.demo._registrations import build_system
 ROOT = Path(__file__).resolve().parent.parent
 #: Debian's Chromium, which the report's browser tests drive (.ci/run installs it).
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+#: pytest 8, beside this environment's pytest 9, for the plugin's tests (make puts it there).
+PYTEST8 = Path(sys.prefix) / "pytest8"
 
 #: What a test marked with each name needs, whether it is here, and how to get it.
 _NEEDS = {
     "torch": (HAS_TORCH, "no torch: make installs torch==2.13.0 on CPython 3.11 only (its local CPU build)"),
     "chromium": (CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"),
+    "pytest8": (PYTEST8.is_dir(), f"no pytest 8 at {PYTEST8}: make installs it there (pip install --target)"),
 }
 
 

@@ -50,10 +50,13 @@ class TestExports:
 
     def test_modules_private(self) -> None:
         """
-        Every implementation module starts with ``_``, except the demo and the PyTorch integration.
+        Every implementation module starts with ``_``, except the demo, the PyTorch
+        integration and the test support (``logdial.testing``, whose ``__all__`` is pinned).
         """
         names = [m.name for m in pkgutil.iter_modules(logdial.__path__)]
-        assert [] == [n for n in names if not n.startswith("_") and n not in {"demo", "pytorch"}]
+        assert [] == [n for n in names if not n.startswith("_") and n not in {"demo", "pytorch", "testing"}]
+        testing = importlib.import_module("logdial.testing")
+        assert ["LogCapture"] == testing.__all__
 
     def test_error_hierarchy(self) -> None:
         """

@@ -84,6 +84,33 @@ def _after_fork_in_child() -> None:
     _lazy._after_fork_in_child()  # warning_once's lock, in case it was never called here
 
 
+#: Output choices that win over every system's own while logdial's pytest fixture is
+#: active (see ``capturing``): empty otherwise.
+_CAPTURE_OUTPUT: dict[str, object] = {}
+
+
+@contextlib.contextmanager
+def capturing() -> Iterator[None]:
+    """
+    For logdial's pytest fixture: while active, every system (and every one initialised
+    meanwhile) writes nothing to the console and lets its records propagate to the root
+    logger's handlers (pytest's caplog, the fixture's own); its file output stays. Undone
+    at exit. Not reentrant: the fixture is one per test.
+    """
+    _CAPTURE_OUTPUT.update(console="none", propagate=True)
+    _remake_outputs()
+    try:
+        yield
+    finally:
+        _CAPTURE_OUTPUT.clear()
+        _remake_outputs()
+
+
+def _remake_outputs() -> None:
+    for system in list(_SYSTEMS):
+        system._remake_outputs()
+
+
 def _track(system: LogSystem) -> None:
     global _fork_hooked  # noqa: PLW0603 (one process-wide hook)
     _SYSTEMS.add(system)
@@ -753,15 +780,28 @@ class LogSystem:
             for key, value in (("console", console), ("file", file), ("format", format), ("propagate", propagate)):
                 if value is not _UNSET:
                     self._explicit_output[key] = value
+            self._remake_outputs()
+
+    def reset_output(self) -> None:
+        """
+        Forget what ``set_output`` chose: the environment (``{P}_LOGS_OUT``,
+        ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``) and the defaults choose again.
+        """
+        with self._lock:
+            self._explicit_output.clear()
+            self._remake_outputs()
+
+    def _remake_outputs(self) -> None:
+        with self._lock:
             if self._initialized:
-                # What this call gave was checked above; what the environment gave was
+                # What set_output gave was checked there; what the environment gave was
                 # already reported by init(), so it is not an error here.
                 self._handlers = self._make_handlers(self.strict or self._env.strict)
                 self._apply(self._handlers)
 
     def _make_handlers(self, strict: bool) -> tuple[logging.Handler, ...]:
         env = self._env
-        explicit = self._explicit_output
+        explicit = {**self._explicit_output, **_CAPTURE_OUTPUT} if _CAPTURE_OUTPUT else self._explicit_output
         console = explicit.get("console", env.console or self._output["console"])
         if console not in CONSOLES:
             self._report_once(
