@@ -6,7 +6,10 @@ import logging
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
+from ._context import TraceContext
 from ._fast import loggers_state
+from ._fields import RecordFields
+from ._formatting import _NO_RANK
 from ._frozen import Frozen
 from ._handlers import retire_handler, sibling_of
 from ._levels import OFF
@@ -14,6 +17,14 @@ from ._registry import Registry
 from ._settings import Settings
 
 __all__ = ["Applier", "FloorFilter", "NearestCarrierFilter", "OwnLevelFilter", "Plan"]
+
+
+def _none(name: str) -> None:
+    return None
+
+
+def _none_context() -> TraceContext | None:
+    return None
 
 
 class Plan(Frozen):
@@ -284,6 +295,11 @@ class Applier:
         #: are not to log); 0 passes everything.
         self.rank_level = 0
         self.floor_filter = FloorFilter()
+        #: Gives records logdial's fields as attributes (set by the system), on every
+        #: handler while records propagate to the application's handlers.
+        self.fields: RecordFields = RecordFields(
+            root, artifact_of=_none, ranks=_NO_RANK, registry_of=Registry, trace_context=_none_context
+        )
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
         #: The loggers the settings name (``Plan.named``), and the topmost of them.
@@ -393,9 +409,14 @@ class Applier:
 
     def _set_rank_level(self) -> None:
         level = self.rank_level
+        fields, propagate = self.fields, self.propagate
         for handler in self._all_handlers():
             if handler.level != level:
                 handler.setLevel(level)
+            # logdial's fields as attributes, for the handlers records propagate to (an
+            # application's, OpenTelemetry's); only then: they cost each record ~0.8 us.
+            if propagate != (fields in handler.filters):
+                (handler.addFilter if propagate else handler.removeFilter)(fields)
         self.floor_filter.rank_level = level
         self.floor_filter.rank_scope = frozenset() if self.propagate else frozenset(self.tops)
 

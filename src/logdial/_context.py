@@ -10,10 +10,13 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final
 
-__all__ = ["CONTEXT_KEYS", "TraceContext"]
+__all__ = ["CONTEXT_FIELDS", "CONTEXT_KEYS", "TraceContext"]
 
 #: The envelope keys a context contributes to each trace record, in tlparse's names.
 CONTEXT_KEYS: Final = ("compiled_autograd_id", "frame_id", "frame_compile_id", "attempt")
+#: The fields of a context a log record carries (JSON lines, record attributes), in this
+#: order, when they are set.
+CONTEXT_FIELDS: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
 
 _U32: Final = 1 << 32
 

@@ -685,6 +685,13 @@ class NullHandler(logging.NullHandler):
         """
         return NullHandler(getattr(self, TAG))
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """
+        Run the filters (which give the record logdial's fields, for the application's
+        handlers it propagates to), and write nothing.
+        """
+        return bool(self.filter(record))
+
 
 def retire_handler(handler: logging.Handler) -> None:
     """

@@ -8,7 +8,8 @@ import time
 import traceback
 from collections.abc import Callable
 
-from ._context import EMPTY, TraceContext
+from ._context import CONTEXT_FIELDS, EMPTY, TraceContext
+from ._fields import ComponentIndex
 from ._formatting import _NO_RANK, relative_path
 from ._registry import Registry
 
@@ -20,11 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CONTEXT_FIELDS", "ComponentIndex", "JsonFormatter"]
 
-#: The trace context's fields a record carries, in this order, when they are set.
-CONTEXT_FIELDS: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
 
-#: How many logger names a ComponentIndex remembers before it starts afresh.
-_MEMO_LIMIT: Final = 4096
 _EMPTY_REGISTRY: Final = Registry()
 
 
@@ -34,47 +31,6 @@ def _no_artifact(name: str) -> str | None:
 
 def _no_context() -> TraceContext:
     return EMPTY
-
-
-class ComponentIndex:
-    """
-    The registered component a logger belongs to: the one whose logger is its nearest
-    ancestor-or-self (``minitorch._dynamo.guards.__guards`` belongs to ``dynamo``, which
-    covers ``minitorch._dynamo``), or ``None``. Remembered per logger name, and computed
-    again when the registry changes.
-    """
-
-    def __init__(self, registry_of: Callable[[], Registry]) -> None:
-        self._registry_of = registry_of
-        # (the registry it holds for, logger -> component, memo); one attribute, swapped whole.
-        self._state: tuple[Registry | None, dict[str, str], dict[str, str | None]] = (None, {}, {})
-
-    def __call__(self, name: str) -> str | None:
-        """
-        The component of logger ``name``, or ``None``.
-        """
-        registry = self._registry_of()
-        held, owners, memo = self._state
-        if held is not registry or len(memo) >= _MEMO_LIMIT:
-            if held is not registry:
-                owners = {}
-                for component in registry.components.values():
-                    for logger_name in component.loggers:
-                        owners.setdefault(logger_name, component.name)  # the first registered wins
-            memo = {}
-            self._state = (registry, owners, memo)
-        if name in memo:
-            return memo[name]
-        found = None
-        probe = name
-        while True:
-            found = owners.get(probe)
-            cut = probe.rfind(".")
-            if found is not None or cut < 0:
-                break
-            probe = probe[:cut]
-        memo[name] = found
-        return found
 
 
 class JsonFormatter(logging.Formatter):

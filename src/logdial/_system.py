@@ -16,6 +16,7 @@ from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import FastLogger, fast_logger
+from ._fields import RecordFields
 from ._formatting import escape_controls, is_json, make_formatter
 from ._handlers import (
     CONSOLES,
@@ -215,6 +216,14 @@ class LogSystem:
         #: (logdial.pytorch: torch's compile id); returns None when it has none.
         self._trace_id_source: Callable[[], str | None] | None = None
         self._ranks = RankWatch()
+        # logdial's fields as record attributes (for handlers that are not logdial's).
+        self._applier.fields = RecordFields(
+            name,
+            artifact_of=self._artifact_loggers.get,
+            ranks=self._ranks,
+            registry_of=lambda: self._registry,
+            trace_context=self._current_context,
+        )
         # The rank filter, (the ranks that log, the level the others need or None for
         # silent): from set_ranks() (None until it is called), and from the environment.
         self._explicit_ranks: tuple[RankSet | None, int | None] | None = None
@@ -349,6 +358,7 @@ class LogSystem:
         with self._lock:
             if self._artifact_loggers.get(logger_name) != artifact:
                 self._artifact_loggers[logger_name] = artifact
+                self._applier.fields.forget()
                 formatter = self._artifact_formats.get(artifact)
                 if formatter is not None:
                     self._logger_formats[logger_name] = formatter
@@ -382,6 +392,7 @@ class LogSystem:
         # Called under the lock after a registration. The variable may name it (a plugin's
         # name, kept pending since init: resolve it all again) or match it with a wildcard
         # (work out what it makes of this name alone: registering stays linear).
+        self._applier.fields.forget()
         loggers = tuple(loggers)
         parsed = self._env_parsed
         if parsed is not None and (
