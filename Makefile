@@ -67,6 +67,12 @@ coverage: $(VENV)/.deps-test
 
 test: lint typecheck docs pytest pythons coverage
 
+# The API reference, from the docstrings (Sphinx autodoc): any warning fails the build.
+# (Not nitpicky: with no network there is no intersphinx to resolve the stdlib's names.)
+docs: $(VENV)/.deps-test install
+	rm -rf docs/_build
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 # Benchmarks measure (make test never runs them): logdial against its peers, in one run.
 # torch is pinned exactly: 2.13.0 is served from a local CPU build; an unpinned torch
 # would download a CUDA build of several GB.

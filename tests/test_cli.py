@@ -189,6 +189,17 @@ class TestHelp:
         """
         assert Output(0, build_system().help_message(verbose=True), "") == cli("help", "minitorch", "--all")
 
+    def test_without_a_system_name(self, script: Cli, site: Path) -> None:
+        """
+        Without SYSTEM: the one system installed besides logdial's demo (torch's, where
+        torch is installed), else the demo; with several, a usage error naming them.
+        """
+        first = script("help").stdout.splitlines()[0]
+        expected = "torch logging is set with TORCH_LOGS" if HAS_TORCH else "minitorch logging is set with TORCH_LOGS"
+        assert first.startswith(expected)
+        several = ", ".join(sorted(["broken", "exits", "fake", *INSTALLED.split(", "), "wrongtype"]))
+        assert Output(2, "", f"logdial: name a system: installed: {several}\n") == script("help", pythonpath=site)
+
     def test_plugin(self, script: Cli, site: Path) -> None:
         """
         A plugin's system is found through its distribution's entry point.
@@ -487,13 +498,13 @@ class TestUsage:
 
     def test_missing_system(self, script: Cli) -> None:
         """
-        ``help`` without SYSTEM is a usage error.
+        ``explain`` without SYSTEM is a usage error (``help`` takes the one installed).
         """
         expected = (
-            "usage: logdial help [-h] [--all] SYSTEM\n"
-            "logdial help: error: the following arguments are required: SYSTEM\n"
+            "usage: logdial explain [-h] [--json] [--logger NAME] SYSTEM [SETTINGS]\n"
+            "logdial explain: error: the following arguments are required: SYSTEM\n"
         )
-        assert Output(2, "", expected) == script("help")
+        assert Output(2, "", expected) == script("explain")
 
     def test_extra_argument(self, script: Cli) -> None:
         """
@@ -513,7 +524,7 @@ class TestUsage:
         [
             ([], "usage: logdial [-h] [--version] COMMAND ..."),
             (["list"], "usage: logdial list [-h]"),
-            (["help"], "usage: logdial help [-h] [--all] SYSTEM"),
+            (["help"], "usage: logdial help [-h] [--all] [SYSTEM]"),
             (["explain"], "usage: logdial explain [-h] [--json] [--logger NAME] SYSTEM [SETTINGS]"),
             (["report"], "usage: logdial report [-h] -o OUT [--progress | --no-progress] TRACE [TRACE ...]"),
         ],

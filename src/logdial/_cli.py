@@ -115,9 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     helping = commands.add_parser(
         "help",
         help="a system's help message",
-        description="Print a system's help message: the text {P}_LOGS=help shows.",
+        description="Print a system's help message: the text {P}_LOGS=help shows. Without SYSTEM: "
+        "the one installed system besides logdial's demo (the demo when it is the only one).",
     )
-    helping.add_argument("system", metavar="SYSTEM", help="an installed system (see: logdial list)")
+    helping.add_argument(
+        "system", metavar="SYSTEM", nargs="?", default=None, help="an installed system (see: logdial list)"
+    )
     helping.add_argument("--all", action="store_true", help="list every artifact, as {P}_LOGS=+help does")
     helping.set_defaults(run=_help, parser=helping)
 
@@ -178,6 +181,21 @@ def _load(name: str) -> LogSystem:
         raise _UserError(str(exc)) from None
 
 
+def _only_system() -> str:
+    # The system a command means when none is named: the one installed besides logdial's
+    # demo, else the demo; with several, the user must say which.
+    plugins = [p for p in discover() if not p.shadowed]
+    names = [p.name for p in plugins]
+    others = [p.name for p in plugins if not p.module.startswith("logdial.demo")]
+    if len(others) == 1:
+        return others[0]
+    if not others and names:
+        return names[0]
+    if not names:
+        raise _UserError(f"no logdial systems are installed (a library registers one in {GROUP!r})", USAGE)
+    raise _UserError(f"name a system: installed: {', '.join(names)}", USAGE)
+
+
 # -- the commands ------------------------------------------------------------------
 
 
@@ -211,7 +229,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _help(args: argparse.Namespace) -> int:
-    system = _load(args.system)
+    system = _load(args.system if args.system is not None else _only_system())
     sys.stdout.write(system.help_message(verbose=args.all))
     return OK
 

@@ -81,6 +81,10 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
                 (f"{var}_STRICT=1", "raise on an invalid item instead of reporting it and going on"),
                 (f"{var}_RANKS=LIST", "only these ranks log, e.g. 0,2-3; the other ranks log errors only"),
                 (f"{var}_RANKS_OTHERS=LEVEL", "what the other ranks log: error (default), silent, or another level"),
+                (
+                    f"{var.removesuffix('_LOGS')}_TRACE=DIR",
+                    "write a structured trace into DIR (for tlparse, logdial report)",
+                ),
                 ("NO_COLOR=1", "never colour the output (it wins over the next)"),
                 ("FORCE_COLOR=1", "colour it even when it is not a terminal (also CLICOLOR_FORCE=1)"),
             ]

@@ -615,8 +615,11 @@ class LogSystem:
         """
         Apply settings for the duration of a ``with`` block, then restore the previous ones.
 
-        Takes what ``set_logs`` takes. It applies whatever ``precedence`` says, since it is
-        explicit and scoped (tests, notebooks). The settings are process-wide, not
+        Takes what ``set_logs`` takes. Like ``set_logs``, it *replaces* the settings in
+        force for the block (it does not add to them: ``override("+core")`` inside a
+        ``+io`` run shows ``core`` alone); to add, name both, or read ``settings`` and
+        extend ``settings.to_string()``. It applies whatever ``precedence`` says, since it
+        is explicit and scoped (tests, notebooks). The settings are process-wide, not
         per-thread.
 
         >>> logs = LogSystem("example_override")
