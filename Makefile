@@ -43,8 +43,8 @@ demo: install
 	done
 
 lint: $(VENV)/.deps-test
-	$(PY) -m ruff check src tests benchmarks tools
-	$(PY) -m ruff format --check src tests benchmarks tools
+	$(PY) -m ruff check src tests benchmarks tools docs
+	$(PY) -m ruff format --check src tests benchmarks tools docs
 
 typecheck: $(VENV)/.deps-test
 	$(PY) -m mypy
