@@ -684,6 +684,25 @@ class TestSetOutput:
         warn("testsys.core")
         assert ("", "hello\n") == tuple(capsys.readouterr())
 
+    def test_reset_output(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``reset_output()`` forgets every ``set_output`` choice: the environment's console
+        and format, and no file, hold again at once (before ``init`` too).
+        """
+        path = tmp_path / "out.log"
+        system.set_output(console="none")
+        system.reset_output()
+        system.init({"TESTSYS_LOGS_CONSOLE": "stdout", "TESTSYS_LOGS_FORMAT": "%(message)s"})
+        warn("testsys.core", "environment's")
+        system.set_output(console="stderr", file=str(path), format="short")
+        warn("testsys.core", "set_output's")
+        system.reset_output()
+        warn("testsys.core", "environment's again")
+        assert ("environment's\nenvironment's again\n", "WARNING:testsys.core:set_output's\n") == tuple(
+            capsys.readouterr()
+        )
+        assert "WARNING:testsys.core:set_output's\n" == path.read_text(encoding="utf-8")
+
     def test_file(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """
         ``file`` adds the file; ``file=None`` stops writing to it.

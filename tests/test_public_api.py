@@ -159,3 +159,14 @@ class TestDocstringExamples:
         module = importlib.import_module(name)
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert 0 == result.failed
+
+
+def test_published_metadata_has_no_development_dependencies() -> None:
+    """
+    The installed distribution requires nothing and offers no extra: the test, lint and
+    docs tools are PEP 735 dependency groups, outside the published metadata.
+    """
+    from importlib import metadata
+
+    meta = metadata.metadata("logdial")
+    assert ([], []) == (meta.get_all("Requires-Dist") or [], meta.get_all("Provides-Extra") or [])

@@ -6,25 +6,18 @@ import logging
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
-from ._context import TraceContext
 from ._fast import loggers_state
-from ._fields import RecordFields
-from ._formatting import _NO_RANK
 from ._frozen import Frozen
 from ._handlers import retire_handler, sibling_of
 from ._levels import OFF
 from ._registry import Registry
 from ._settings import Settings
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from ._fields import RecordFields
+
 __all__ = ["Applier", "FloorFilter", "NearestCarrierFilter", "OwnLevelFilter", "Plan"]
-
-
-def _none(name: str) -> None:
-    return None
-
-
-def _none_context() -> TraceContext | None:
-    return None
 
 
 class Plan(Frozen):
@@ -295,11 +288,11 @@ class Applier:
         #: are not to log); 0 passes everything.
         self.rank_level = 0
         self.floor_filter = FloorFilter()
-        #: Gives records logdial's fields as attributes (set by the system), on every
-        #: handler while records propagate to the application's handlers.
-        self.fields: RecordFields = RecordFields(
-            root, artifact_of=_none, ranks=_NO_RANK, registry_of=Registry, trace_context=_none_context
-        )
+        #: Gives records logdial's fields as attributes, on every handler while records
+        #: propagate to the application's handlers: made by ``make_fields`` (the system's)
+        #: the first time they do, so that a program that never propagates never imports it.
+        self.fields: RecordFields | None = None
+        self.make_fields: Callable[[], RecordFields] | None = None
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
         #: The loggers the settings name (``Plan.named``), and the topmost of them.
@@ -409,13 +402,16 @@ class Applier:
 
     def _set_rank_level(self) -> None:
         level = self.rank_level
-        fields, propagate = self.fields, self.propagate
+        propagate = self.propagate
+        if propagate and self.fields is None and self.make_fields is not None:
+            self.fields = self.make_fields()
+        fields = self.fields
         for handler in self._all_handlers():
             if handler.level != level:
                 handler.setLevel(level)
             # logdial's fields as attributes, for the handlers records propagate to (an
             # application's, OpenTelemetry's); only then: they cost each record ~0.8 us.
-            if propagate != (fields in handler.filters):
+            if fields is not None and propagate != (fields in handler.filters):
                 (handler.addFilter if propagate else handler.removeFilter)(fields)
         self.floor_filter.rank_level = level
         self.floor_filter.rank_scope = frozenset() if self.propagate else frozenset(self.tops)

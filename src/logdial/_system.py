@@ -16,7 +16,6 @@ from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import FastLogger, fast_logger
-from ._fields import RecordFields
 from ._formatting import escape_controls, is_json, make_formatter
 from ._handlers import (
     CONSOLES,
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from typing import Final, Literal
 
     from ._context import TraceContext
+    from ._fields import RecordFields
     from ._grammar import Item, ParseResult, Problem, RankSet
     from ._handlers import Console
     from ._tracing import Encoding, Tracer, _no_payload
@@ -217,13 +217,7 @@ class LogSystem:
         self._trace_id_source: Callable[[], str | None] | None = None
         self._ranks = RankWatch()
         # logdial's fields as record attributes (for handlers that are not logdial's).
-        self._applier.fields = RecordFields(
-            name,
-            artifact_of=self._artifact_loggers.get,
-            ranks=self._ranks,
-            registry_of=lambda: self._registry,
-            trace_context=self._current_context,
-        )
+        self._applier.make_fields = self._make_fields
         # The rank filter, (the ranks that log, the level the others need or None for
         # silent): from set_ranks() (None until it is called), and from the environment.
         self._explicit_ranks: tuple[RankSet | None, int | None] | None = None
@@ -358,7 +352,7 @@ class LogSystem:
         with self._lock:
             if self._artifact_loggers.get(logger_name) != artifact:
                 self._artifact_loggers[logger_name] = artifact
-                self._applier.fields.forget()
+                self._forget_fields()
                 formatter = self._artifact_formats.get(artifact)
                 if formatter is not None:
                     self._logger_formats[logger_name] = formatter
@@ -388,11 +382,28 @@ class LogSystem:
 
     get_logger = getLogger
 
+    def _make_fields(self) -> RecordFields:
+        from ._fields import RecordFields  # only once records propagate
+
+        return RecordFields(
+            self.name,
+            artifact_of=self._artifact_loggers.get,
+            ranks=self._ranks,
+            registry_of=lambda: self._registry,
+            trace_context=self._current_context,
+        )
+
+    def _forget_fields(self) -> None:
+        # A component or artifact may be new: the fields remembered per logger may change.
+        fields = self._applier.fields
+        if fields is not None:
+            fields.forget()
+
     def _registered(self, name: str, loggers: Iterable[str]) -> None:
         # Called under the lock after a registration. The variable may name it (a plugin's
         # name, kept pending since init: resolve it all again) or match it with a wildcard
         # (work out what it makes of this name alone: registering stays linear).
-        self._applier.fields.forget()
+        self._forget_fields()
         loggers = tuple(loggers)
         parsed = self._env_parsed
         if parsed is not None and (
