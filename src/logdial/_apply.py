@@ -295,9 +295,8 @@ class Applier:
         self.make_fields: Callable[[], RecordFields] | None = None
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
-        #: The loggers the settings name (``Plan.named``), and the topmost of them.
+        #: The loggers the settings name (``Plan.named``).
         self.named: frozenset[str] = frozenset()
-        self._named_tops: tuple[str, ...] = ()
         _watch_root_cache(self)
 
     def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
@@ -307,8 +306,7 @@ class Applier:
         owned = plan.owned()
         self.floor_filter.update(plan)
         self.named = plan.named()
-        self._named_tops = tuple(_tops(self.named))
-        enable_named(self.named)
+        reconfigured = self._reconfigured()
         for name in owned:
             self._set_level(name, plan.level(name))
         for name in self.owned - owned:
@@ -319,6 +317,8 @@ class Applier:
         self._place(tops, self._carriers(plan, tops), tuple(handlers) if handlers is not None else self.handlers)
         relink(tops)
         self._set_rank_level()
+        if reconfigured:
+            self._enable_named()
         _clear_level_caches()
 
     def add(self, plan: Plan, names: Iterable[str]) -> None:
@@ -332,7 +332,7 @@ class Applier:
         changed = self.floor_filter.add(plan, names)
         named = plan.named()
         if named != self.named:  # a pending setting names what was just registered
-            self.named, self._named_tops = named, tuple(_tops(named))
+            self.named = named
             enable_named([name for name in names if name in named])
         known = logging.Logger.manager.loggerDict
         fresh = set()
@@ -367,12 +367,36 @@ class Applier:
     def recheck(self) -> None:
         """
         After any change of level anywhere (the stdlib clears every level cache, and
-        ``dictConfig`` does so after it disables the loggers that existed): if a logger
-        the settings name was disabled, enable it and those below it again.
+        ``dictConfig`` does so after it disables the loggers that existed): if the
+        logging configuration was replaced since, enable what the settings name again.
         """
-        known = logging.Logger.manager.loggerDict
-        if any(getattr(known.get(name), "disabled", False) for name in self._named_tops):
-            enable_named(self.named)
+        if self.handlers and self._reconfigured():
+            self._enable_named()
+
+    def _reconfigured(self) -> bool:
+        # Whether logging's configuration may have been replaced (dictConfig, fileConfig)
+        # since logdial placed its handlers: both empty logging's list of handlers, so one
+        # of logdial's is missing from it. Before any is placed: maybe (dictConfig may have
+        # run before init()). A cheap test, at each setting and each change of level.
+        if not self.handlers:
+            return True
+        refs = getattr(logging, "_handlerList", None)
+        if not isinstance(refs, list):
+            return True
+        listed = {id(ref()) for ref in refs}
+        return any(id(handler) not in listed for handler in self.handlers)
+
+    def _enable_named(self) -> None:
+        enable_named(self.named)
+        # Back in logging's list, so that the next check passes, and logging flushes and
+        # closes them at exit as it does every handler.
+        add_ref = getattr(logging, "_addHandlerRef", None)
+        refs = getattr(logging, "_handlerList", None)
+        if callable(add_ref) and isinstance(refs, list):
+            listed = {id(ref()) for ref in refs}
+            for handler in self._all_handlers():
+                if id(handler) not in listed:
+                    add_ref(handler)
 
     def release_all(self) -> None:
         """
