@@ -153,7 +153,14 @@ def _timeless(report: str, plugin: bool = False) -> list[str]:
     # pytest's report, but for the line with the run's duration (and the plugin's name
     # in the list of plugins).
     lines = [line for line in report.splitlines() if " in " not in line or "passed" not in line]
-    return [line.replace("logdial-0.1.0, ", "") if plugin else line for line in lines]
+    if plugin:
+        lines = [_without_logdial(line) if line.startswith("plugins: ") else line for line in lines]
+    return lines
+
+
+def _without_logdial(line: str) -> str:
+    names = [name for name in line.removeprefix("plugins: ").split(", ") if not name.startswith("logdial-")]
+    return "plugins: " + ", ".join(names)
 
 
 def test_plugin_is_registered() -> None:
