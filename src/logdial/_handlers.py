@@ -521,7 +521,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
             os.close(fd)
             raise
         output.fd, output.regular, output.terminal = fd, stat.S_ISREG(info.st_mode), terminal
-        output.identity, output.checked = (info.st_dev, info.st_ino), time.monotonic()
+        output.identity, output.checked = (info.st_dev, info.st_ino), time.time()
         return fd
 
     def sibling(self) -> FileHandler:
@@ -551,7 +551,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         output = self.output
         if fd is None:
             return None if output.retired else self._open_path()
-        output.checked = time.monotonic()
+        output.checked = time.time()
         if self.same_file():
             return fd
         self._close_descriptor()
@@ -573,10 +573,14 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         Format ``record`` and append it with one write; errors go to ``handleError``.
         """
         try:
-            data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
+            formatter = self.formatter  # (Handler.format's own test, without its frame)
+            text = self.format(record) if formatter is None else formatter.format(record)
+            data = (text + "\n").encode("utf-8", "backslashreplace")
             output = self.output
             fd = output.fd
-            if fd is None or (output.regular and time.monotonic() - output.checked >= ROTATION_CHECK):
+            # (The record's own time, not another clock reading; abs(): a clock set back
+            # checks at once instead of never.)
+            if fd is None or (output.regular and abs(record.created - output.checked) >= ROTATION_CHECK):
                 fd = self._reopened(fd)
                 if fd is None:
                     return
