@@ -573,9 +573,7 @@ class FileHandler(_ReportsOnce, logging.FileHandler):
         Format ``record`` and append it with one write; errors go to ``handleError``.
         """
         try:
-            formatter = self.formatter  # (Handler.format's own test, without its frame)
-            text = self.format(record) if formatter is None else formatter.format(record)
-            data = (text + "\n").encode("utf-8", "backslashreplace")
+            data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
             output = self.output
             fd = output.fd
             # (The record's own time, not another clock reading; abs(): a clock set back
