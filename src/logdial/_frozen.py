@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 __all__ = ["Frozen"]
+
+
+def _rebuild(cls: type[Frozen], values: dict[str, object], proxied: tuple[str, ...]) -> Frozen:
+    # Unpickling: the fields by keyword (every Frozen takes its fields so), read-only
+    # mappings made read-only again.
+    for name in proxied:
+        values[name] = MappingProxyType(values[name])  # type: ignore[arg-type]
+    return cls(**values)
 
 
 class Frozen:
@@ -45,5 +55,15 @@ class Frozen:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({args})"
 
+    def __copy__(self) -> Frozen:
+        return self  # immutable: a copy is the value itself, as for a tuple
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Frozen:
+        return self
+
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), tuple(getattr(self, name) for name in self._fields))
+        values = {name: getattr(self, name) for name in self._fields}
+        proxied = tuple(name for name, value in values.items() if isinstance(value, MappingProxyType))
+        for name in proxied:
+            values[name] = dict(values[name])  # (a mappingproxy cannot be pickled)
+        return (_rebuild, (type(self), values, proxied))
