@@ -1109,12 +1109,21 @@ class TestRankSettings:
         system.set_logs("+core@0,core@1-3")
         assert [expected, expected] == [from_env, dict(system.settings.levels)]
 
-    def test_parse_uses_the_rank(self, ranked: LogSystem) -> None:
+    def test_parse_takes_the_rank_it_is_given(self, ranked: LogSystem, monkeypatch: pytest.MonkeyPatch) -> None:
         """
-        ``parse`` resolves for the system's rank, and writes every item back.
+        ``parse`` is pure: it resolves for the rank it is given (``rank=logs.rank()`` for
+        this process's), for rank 0 without one, whatever the process's rank or the
+        environment say; and it writes every item back.
         """
-        parsed = ranked.parse("+core@0,-io@1")
-        assert ({"testsys.io": 40, "testsys.net": 40}, "+core@0,-io@1") == (dict(parsed.levels), parsed.to_string())
+        monkeypatch.setenv("RANK", "1")
+        assert 1 == ranked.rank()
+        mine = ranked.parse("+core@0,-io@1", rank=ranked.rank())
+        assert ({"testsys.io": 40, "testsys.net": 40}, "+core@0,-io@1") == (dict(mine.levels), mine.to_string())
+        assert {"testsys.core": 10} == dict(ranked.parse("+core@0,-io@1").levels)
+        with pytest.raises(TypeError, match="rank must be an int or None"):
+            ranked.parse("+core", rank="1")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="rank must be 0 or more, not -1"):
+            ranked.parse("+core", rank=-1)
 
     def test_set_logs_keywords_with_rank_items(self, ranked: LogSystem) -> None:
         """
@@ -1200,3 +1209,23 @@ class TestJsonOutput:
             json.loads(line)["artifact"],
             json.loads(line)["rank"],
         )
+
+
+def test_rank_provider_removed_falls_back_to_the_variables_init_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    After ``init({"RANK": "1"})``, removing a rank provider finds the rank in the
+    variables ``init`` was given (not in ``os.environ``, which says 5); ``reset()`` forgets
+    them, and a plain ``init()`` reads ``os.environ``.
+    """
+    monkeypatch.setenv("RANK", "5")
+    logs = LogSystem("providersys")
+    logs.register_log("core", ["providersys.core"])
+    logs.set_rank_provider(lambda: 3)
+    logs.init({"RANK": "1"})
+    assert 3 == logs.rank()
+    logs.set_rank_provider(None)
+    assert 1 == logs.rank()
+    logs.reset()
+    logs.init()
+    assert 5 == logs.rank()
+    logs.reset()

@@ -75,26 +75,32 @@ class RankWatch:
         prefix: what text log lines start with: ``"[rank3]:"`` once the rank is known,
             ``""`` until then (torch's form).
         provider: the program's rank provider, or ``None``.
+        environ: the variables ``init()`` was given (``None``: ``os.environ``): a later
+            detection reads the launchers' variables there too.
     """
 
-    __slots__ = ("_detected", "prefix", "provider", "rank")
+    __slots__ = ("_detected", "environ", "prefix", "provider", "rank")
 
     def __init__(self) -> None:
         self.provider: Callable[[], int | None] | None = None
         self.rank: int | None = None
         self.prefix = ""
+        self.environ: Mapping[str, str] | None = None
         self._detected = False
 
     def detect(self, environ: Mapping[str, str] | None = None) -> int | None:
         """
         Detect the rank now, from the provider, ``torch.distributed`` or the launchers'
-        variables in ``environ`` (default ``os.environ``), and keep it.
+        variables in ``environ`` (when given, it becomes the ``environ`` attribute; that
+        attribute's ``None`` is ``os.environ``), and keep it.
 
         Raises:
             Exception: whatever the provider raises.
         """
+        if environ is not None:
+            self.environ = environ
         self._detected = True
-        return self._keep(detect_rank(self.provider, environ))
+        return self._keep(detect_rank(self.provider, self.environ))
 
     def current(self) -> int | None:
         """

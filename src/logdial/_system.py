@@ -464,25 +464,32 @@ class LogSystem:
 
         return name in logging.Logger.manager.loggerDict or module_exists(name)
 
-    def parse(self, settings: str) -> Settings:
+    def parse(self, settings: str, *, rank: int | None = None) -> Settings:
         """
-        Resolve a settings string against the registrations. Pure: it imports no module,
-        creates no logger and changes no setting.
+        Resolve a settings string against the registrations. Pure: it reads no
+        environment, imports no module, creates no logger and changes no setting.
+
+        ``rank`` is the rank to resolve for: an item with ranks (``+core@1-3``) applies
+        only on those; ``None`` (the default) is a single process, which counts as rank 0.
+        For the settings this process would apply, pass ``rank=logs.rank()``.
 
         ``parse("help")`` returns settings whose ``help`` is ``"brief"`` (``"full"`` for
         ``+help``); show ``help_message()`` for them.
 
         Raises:
             SettingsError: naming every invalid item, its position, and the closest names.
+            TypeError: for a rank that is not an int or None; ValueError: for a negative one.
         """
         from ._grammar import parse_items  # when used, not at import
 
         if not isinstance(settings, str):
             raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
+        if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool)):
+            raise TypeError(f"rank must be an int or None, not {rank!r}")
+        if rank is not None and rank < 0:
+            raise ValueError(f"rank must be 0 or more, not {rank}")
         self._check_length(settings, f"{self.name} settings")
-        resolution = resolve(
-            parse_items(settings), self._registry, root=self.root, exists=self._exists, rank=self._ranks.current()
-        )
+        resolution = resolve(parse_items(settings), self._registry, root=self.root, exists=self._exists, rank=rank)
         if resolution.problems:
             raise self._error(resolution.problems, f"{self.name} settings")
         return resolution.settings
@@ -684,7 +691,8 @@ class LogSystem:
         with self._lock:
             env = EnvConfig.from_environ(environ, prefix=self.env_prefix)
             strict = self.strict or env.strict
-            self._ranks.detect(environ)  # first: the settings may name ranks
+            self._ranks.environ = environ  # (a later detection reads the same variables)
+            self._ranks.detect()  # first: the settings may name ranks
             settings = self._read_settings(env.logs, strict)
             self._env_ranks = self._read_ranks(env, strict)
             self._api_settings = self._for_rank(self._api_settings)
@@ -925,6 +933,7 @@ class LogSystem:
             self._explicit_output.clear()
             self._explicit_ranks, self._env_ranks = None, (None, logging.ERROR)
             self._ranks.forget()
+            self._ranks.environ = None
             self._warned_precedence = False
             self._initialized = False
             if self._tracer is not None:
