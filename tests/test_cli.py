@@ -17,7 +17,7 @@ from tests.test_plugins import write_plugins
 
 import logdial
 from logdial._explain import explain
-from logdial._tracefile import TraceFormatError, read_trace
+from logdial._report._tracefile import TraceFormatError, read_trace
 from logdial.demo._registrations import build_system
 
 SCRIPT = Path(sys.executable).parent / "logdial"

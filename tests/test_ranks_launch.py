@@ -29,7 +29,7 @@ from tests.test_trace_tlparse import TLPARSE
 
 from logdial._context import TraceContext
 from logdial._levels import glog_letter
-from logdial._tracefile import read_trace
+from logdial._report._tracefile import read_trace
 
 WORLD = 4
 #: What the launches set: dynamo at DEBUG, two artifacts, and the rank filter.

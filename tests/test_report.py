@@ -21,10 +21,10 @@ from tests.subprocesses import child_environ
 from tests.subprocesses import demo_trace as run_demo
 
 from logdial import LogSystem
-from logdial._highlight import guess_language, highlight
 from logdial._report import ReportError, find_traces, write_report
-from logdial._report_html import safe_url
-from logdial._tracefile import TraceFormatError, TraceRecord, read_trace
+from logdial._report._highlight import guess_language, highlight
+from logdial._report._html import safe_url
+from logdial._report._tracefile import TraceFormatError, TraceRecord, read_trace
 
 # Strings that would run script if the report let trace text through as markup.
 HOSTILE = (
@@ -628,7 +628,7 @@ class TestEscaping:
         """
         The page's script never turns a string into markup.
         """
-        from logdial._report_assets import JS
+        from logdial._report._assets import JS
 
         assert [] == re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|Function\(", JS)
 
@@ -893,7 +893,7 @@ class TestDocExamples:
     """
 
     @pytest.mark.parametrize(
-        "module", ["_highlight", "_report_model", "_report_html", "_report_detail", "_report_assets"]
+        "module", ["_report._highlight", "_report._model", "_report._html", "_report._detail", "_report._assets"]
     )
     def test_doctests(self, module: str) -> None:
         """

@@ -21,7 +21,7 @@ from tests.subprocesses import demo_trace
 
 from logdial import LogSystem
 from logdial._report import write_report
-from logdial._tracefile import TraceRecord, read_trace
+from logdial._report._tracefile import TraceRecord, read_trace
 
 #: Debian's Chromium; Playwright's own browser download is never used.
 ARGS = [

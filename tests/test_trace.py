@@ -32,8 +32,8 @@ from tests.subprocesses import child_environ
 from logdial import LogdialError, LogSystem
 from logdial._context import CONTEXT_KEYS, TraceContext
 from logdial._formatting import relative_path
+from logdial._report._tracefile import TraceFormatError, TraceRecord, read_trace
 from logdial._system import RESERVED_NAMES
-from logdial._tracefile import TraceFormatError, TraceRecord, read_trace
 
 #: tlparse 0.4.3's prefix regex (src/lib.rs, parse_path), verbatim but for Python's (?P<...>).
 TLPARSE_PREFIX = re.compile(

@@ -31,7 +31,7 @@ from tests.test_trace import (
 )
 
 from logdial import LogSystem
-from logdial._tracefile import TraceRecord, read_trace
+from logdial._report._tracefile import TraceRecord, read_trace
 from logdial.demo._pipeline import toy_fn
 
 README = Path(__file__).resolve().parent.parent / "README.md"

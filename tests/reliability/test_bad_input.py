@@ -29,8 +29,8 @@ import logdial
 from logdial import FormatError, LogSystem, Settings, SettingsError
 from logdial._formatting import MAX_FORMAT_WIDTH, PercentFormatter, check_format
 from logdial._levels import parse_level
+from logdial._report._tracefile import TraceFormatError, read_trace
 from logdial._system import MAX_SETTINGS_LENGTH
-from logdial._tracefile import TraceFormatError, read_trace
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -444,4 +444,4 @@ def test_reader_imports_nothing_to_run() -> None:
     """
     source = Path(logdial.__file__).with_name("_tracefile.py").read_text(encoding="utf-8")
     assert [] == [word for word in ("eval(", "exec(", "pickle", "marshal", "yaml") if word in source]
-    assert "logdial._tracefile" in sys.modules
+    assert "logdial._report._tracefile" in sys.modules

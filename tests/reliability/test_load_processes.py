@@ -26,7 +26,7 @@ from tests.reliability._support import PADDING, log_and_trace, messages, process
 from tests.subprocesses import tlparse
 
 from logdial import LogSystem, warning_once
-from logdial._tracefile import read_trace
+from logdial._report._tracefile import read_trace
 
 PROCESSES = 4
 RECORDS = 500

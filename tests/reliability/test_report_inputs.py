@@ -19,9 +19,9 @@ import pytest
 from tests.subprocesses import Output, child_environ
 
 from logdial import LogSystem
-from logdial._report_html import safe_url
-from logdial._report_model import STRINGS_LIMIT, TOO_DEEP, Event, Source, Summary, ids_of
-from logdial._tracefile import TraceRecord
+from logdial._report._html import safe_url
+from logdial._report._model import STRINGS_LIMIT, TOO_DEEP, Event, Source, Summary, ids_of
+from logdial._report._tracefile import TraceRecord
 
 TIMEOUT = 120
 LOGDIAL = str(Path(sys.executable).parent / "logdial")
@@ -206,7 +206,7 @@ class TestDeepJson:
         A value nested deeper than the encoder goes (the report runs deeper in the stack
         than the reader that decoded it): its detail shows ``TOO_DEEP``.
         """
-        from logdial._report_detail import _pretty
+        from logdial._report._detail import _pretty
 
         deep: list[object] = []
         for _ in range(200_000):  # past the Python encoder's limit (3.10, 3.11) and the C one's (3.12+)

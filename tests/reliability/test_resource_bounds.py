@@ -19,9 +19,9 @@ from tests.subprocesses import tlparse
 
 from logdial import LogSystem, _formatting, _lazy, warning_once
 from logdial._formatting import _PATH_CACHE_LIMIT, GlogFormatter
+from logdial._report._tracefile import read_trace
 from logdial._system import NOTICE_LIMIT
 from logdial._trace import STRING_TABLE_LIMIT
-from logdial._tracefile import read_trace
 
 
 def steady_growth(batch: Callable[[int], None]) -> int:

@@ -160,7 +160,7 @@ def trace_events(directory: Path) -> list[dict[str, object]]:
     """
     The records of the one trace file in ``directory``, read by logdial's reader.
     """
-    from logdial._tracefile import read_trace
+    from logdial._report._tracefile import read_trace
 
     (trace,) = directory.glob("dedicated_log_torch_trace_*.log")
     return [record.envelope for record in read_trace(trace)]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from ._context import CONTEXT_KEYS
-from ._errors import LogdialError
+from .._context import CONTEXT_KEYS
+from .._errors import LogdialError
 
 __all__ = ["TraceFormatError", "TraceRecord", "read_trace"]
 

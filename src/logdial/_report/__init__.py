@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from ._errors import ReportError
-from ._report_detail import PAGE_BYTES, PAGE_EVENTS, PayloadView, detail_end, detail_html, detail_start
-from ._report_html import (
+from .._errors import ReportError
+from .._trace import FILE_PREFIX
+from ._detail import PAGE_BYTES, PAGE_EVENTS, PayloadView, detail_end, detail_html, detail_start
+from ._html import (
     GENERATOR,
     data_end,
     data_start,
@@ -26,8 +27,7 @@ from ._report_html import (
     summary_html,
     timeline_html,
 )
-from ._report_model import Clock, Event, Source, Summary, describe, ids_of
-from ._trace import FILE_PREFIX
+from ._model import Clock, Event, Source, Summary, describe, ids_of
 from ._tracefile import TraceRecord, read_trace
 
 __all__ = ["ReportError", "find_traces", "write_report"]

@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from ._context import CONTEXT_KEYS
+from .._context import CONTEXT_KEYS
+from ._assets import DETAIL_CSS, csp
 from ._highlight import guess_language, highlight
-from ._report_assets import DETAIL_CSS, csp
-from ._report_html import GENERATOR, e, kind_badge, link_html, size
-from ._report_model import TOO_DEEP, Event
+from ._html import GENERATOR, e, kind_badge, link_html, size
+from ._model import TOO_DEEP, Event
 
 __all__ = [
     "INLINE_CHARS",

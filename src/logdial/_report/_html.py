@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Final
 
-from ._report_assets import CSS, JS, PALETTE, csp
-from ._report_model import Event, Source, Summary, rank_order
+from ._assets import CSS, JS, PALETTE, csp
+from ._model import Event, Source, Summary, rank_order
 
 __all__ = [
     "GENERATOR",
