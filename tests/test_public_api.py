@@ -73,6 +73,7 @@ EAGER_MODULES = [
     "logdial._env",
     "logdial._errors",
     "logdial._fast",
+    "logdial._forks",
     "logdial._formatting",
     "logdial._frozen",
     "logdial._handlers",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -58,13 +57,14 @@ def _after_fork_in_child() -> None:
     _seen_lock = threading.RLock()
 
 
-def _hook_fork() -> None:
+def hook_fork() -> None:
     # On the first call, not at import: importing logdial has no side effects.
     global _fork_hooked  # noqa: PLW0603 (one process-wide hook)
     with _seen_lock:
         if not _fork_hooked:
-            if hasattr(os, "register_at_fork"):
-                os.register_at_fork(after_in_child=_after_fork_in_child)
+            from ._forks import in_forked_child
+
+            in_forked_child(_after_fork_in_child)
             _fork_hooked = True
 
 
@@ -81,7 +81,7 @@ def warning_once(logger: logging.Logger, msg: str, *args: Hashable) -> None:
     # The types are part of the key: 1, 1.0 and True are equal and hash alike, yet
     # "%s" makes three different warnings of them.
     if not _fork_hooked:
-        _hook_fork()
+        hook_fork()
     types = tuple(type(a) for a in args)
     key: tuple[Hashable, ...]
     try:

@@ -16,6 +16,7 @@ from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
 from ._errors import FormatError, RegistrationError, SettingsError
 from ._fast import FastLogger, fast_logger
+from ._forks import in_forked_child
 from ._formatting import escape_controls, is_json, make_formatter
 from ._handlers import (
     CONSOLES,
@@ -73,16 +74,8 @@ def _why(exc: OSError) -> str:
     return f"cannot load a part of logdial ({exc.strerror or exc})"
 
 
-# The systems of this process, for the fork hook. It is registered with the first
-# system, not at import: importing logdial has no side effects.
+# The systems of this process (logdial's pytest fixture reaches them all).
 _SYSTEMS: weakref.WeakSet[LogSystem] = weakref.WeakSet()
-_fork_hooked = False
-
-
-def _after_fork_in_child() -> None:
-    for system in list(_SYSTEMS):
-        system._after_fork()
-    _lazy._after_fork_in_child()  # warning_once's lock, in case it was never called here
 
 
 #: Output choices that win over every system's own while logdial's pytest fixture is
@@ -113,11 +106,9 @@ def _remake_outputs() -> None:
 
 
 def _track(system: LogSystem) -> None:
-    global _fork_hooked  # noqa: PLW0603 (one process-wide hook)
     _SYSTEMS.add(system)
-    if not _fork_hooked and hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_in_child)
-        _fork_hooked = True
+    in_forked_child(system._after_fork)
+    _lazy.hook_fork()  # warning_once's lock too, even if it was never called here
 
 
 class LogSystem:
@@ -228,13 +219,11 @@ class LogSystem:
 
     def _after_fork(self) -> None:
         # In a forked child: a thread of the parent may have held a lock when it forked,
-        # and that thread does not exist here to release it. New locks (not reset ones:
-        # the thread that forked may be inside a `with` block of the old lock). The trace
-        # writer has its own hook (it also forgets the parent's file); logging resets
-        # the handlers' locks.
+        # and that thread does not exist here to release it. A new lock (not a reset one:
+        # the thread that forked may be inside a `with` block of the old lock). The tracer
+        # and its writer have their own hooks (see logdial._forks); logging resets the
+        # handlers' locks.
         self._lock = threading.RLock()
-        if self._tracer is not None:
-            self._tracer._lock = threading.RLock()
 
     # -- registration -------------------------------------------------------------
 

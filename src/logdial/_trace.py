@@ -7,9 +7,9 @@ import os
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 
+from ._forks import in_forked_child
 from ._formatting import relative_path
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -299,23 +299,8 @@ def _makedirs_private(directory: str) -> None:
         os.mkdir(directory, 0o700)
 
 
-_WRITERS: weakref.WeakSet[TraceWriter] = weakref.WeakSet()
-_hooked = False
-
-
-def _after_fork_in_child() -> None:
-    for writer in list(_WRITERS):
-        writer.after_fork()
-
-
 def _track(writer: TraceWriter) -> None:
-    # The fork hook is registered with the first writer, not at import: importing
-    # logdial has no side effects.
-    global _hooked  # noqa: PLW0603 (one process-wide hook)
-    _WRITERS.add(writer)
-    if not _hooked and hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_in_child)
-        _hooked = True
+    in_forked_child(writer.after_fork)
 
 
 def caller_location(depth: int) -> tuple[str, int]:

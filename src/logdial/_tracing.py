@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 
 from ._context import TraceContext, new_var
+from ._forks import in_forked_child
 from ._system import RESERVED_NAMES
 from ._trace import TraceWriter, caller_location, metadata_object, render_payload
 
@@ -50,6 +51,11 @@ class Tracer:
         self._overhead: dict[str, float] = {}
         self._lock = threading.RLock()  # re-entrant: a signal handler may trace while it is held
         self._complaints: set[tuple[str, str]] = set()
+        in_forked_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # A new lock in a forked child (see logdial._forks); the writer has its own hook.
+        self._lock = threading.RLock()
 
     def display(self) -> str:
         """
