@@ -14,7 +14,8 @@ from types import TracebackType
 import pytest
 
 from logdial import FormatError, GlogFormatter, LogdialError
-from logdial._formatting import PercentFormatter, check_format, make_formatter, relative_path
+from logdial._formatting import PercentFormatter, check_format, relative_path
+from logdial._output import make_formatter
 
 #: 2023-11-14 22:13:20.123456 UTC.
 CREATED = 1_700_000_000.123456

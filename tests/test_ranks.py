@@ -20,10 +20,11 @@ from logdial import GlogFormatter, LogSystem, SettingsError
 from logdial._context import TraceContext
 from logdial._env import EnvConfig, expand_path, parse_others
 from logdial._fast import FastLogger
-from logdial._formatting import PercentFormatter, make_formatter
+from logdial._formatting import PercentFormatter
 from logdial._grammar import Item, ParseResult, Problem, RankSet, parse_items, parse_ranks
 from logdial._jsonformat import ComponentIndex, JsonFormatter
 from logdial._levels import OFF
+from logdial._output import make_formatter
 from logdial._ranks import RankWatch
 from logdial._registry import Artifact, Registry
 from logdial._settings import resolve

@@ -32,8 +32,8 @@ from tests.subprocesses import child_environ
 from logdial import LogdialError, LogSystem
 from logdial._context import CONTEXT_KEYS, TraceContext
 from logdial._formatting import relative_path
+from logdial._registry import RESERVED_NAMES
 from logdial._report._tracefile import TraceFormatError, TraceRecord, read_trace
-from logdial._system import RESERVED_NAMES
 
 #: tlparse 0.4.3's prefix regex (src/lib.rs, parse_path), verbatim but for Python's (?P<...>).
 TLPARSE_PREFIX = re.compile(
@@ -1453,3 +1453,33 @@ class TestReadTraceErrors:
         path = tmp_path / "t.log"
         path.write_bytes(f"\n{HEADER}\r\n\r\n{announcing('A' + chr(10) + 'B', 2)}\r\n\tA\n\n\tB\n".encode())
         assert [(2, None), (4, "A\nB")] == [(r.lineno, r.payload) for r in read_trace(path)]
+
+
+def test_trace_id_source_shows_in_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """
+    ``set_trace_id_source``: log lines show what the source returns; when it returns None
+    or raises, the system's own context; ``None`` removes it; a non-callable is refused.
+    """
+    logs = LogSystem("idsource")
+    logs.register_log("core", ["idsource.core"])
+    logs.init({"IDSOURCE_LOGS": "core"})
+    log = logging.getLogger("idsource.core")
+    answers: list[object] = ["[7/3]", None, RuntimeError("torch is half imported")]
+
+    def source() -> str | None:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    logs.set_trace_id_source(source)
+    with logs.trace_context(frame_id=0, frame_compile_id=1):
+        for _ in range(3):
+            log.info("line")
+    logs.set_trace_id_source(None)
+    log.info("no source")
+    with pytest.raises(TypeError, match="must be callable or None"):
+        logs.set_trace_id_source("[1/1]")  # type: ignore[arg-type]
+    logs.reset()
+    shown = [line.split("] ", 1)[1] for line in capsys.readouterr().err.splitlines()]
+    assert ["[7/3] line", "[0/1] line", "[0/1] line", "no source"] == shown

@@ -13,7 +13,7 @@ from typing import Final
 from . import __version__
 from ._errors import LogdialError, RegistrationError, SettingsError
 from ._explain import Source, explain
-from ._handlers import notice
+from ._notices import notice
 from ._plugins import GROUP, PluginError, UnknownSystemError, discover, find, variables
 from ._registry import check_logger_name
 from ._system import LogSystem

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from ._frozen import Frozen
 
@@ -25,17 +27,21 @@ class TraceContext(Frozen):
     """
     The ids of the work in progress. Every field is optional; ``label`` replaces the
     compile-id display (``[0/1]``) with one of the program's own (``[step 3]``).
+
+    Attributes:
+        shown: the form log lines show (``display()``), computed once.
+        ids: the ids as trace-record keys (``envelope()``, read-only, not copied).
     """
 
     __slots__ = (
-        "_display",
         "_empty",
-        "_envelope",
         "attempt",
         "compiled_autograd_id",
         "frame_compile_id",
         "frame_id",
+        "ids",
         "label",
+        "shown",
     )
     _fields = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
     frame_id: int | None
@@ -43,9 +49,9 @@ class TraceContext(Frozen):
     attempt: int | None
     compiled_autograd_id: int | None
     label: str | None
-    _display: str
+    shown: str
     _empty: bool
-    _envelope: dict[str, int]
+    ids: Mapping[str, int]
 
     def __init__(
         self,
@@ -71,8 +77,8 @@ class TraceContext(Frozen):
         envelope = {k: v for k, v in ids.items() if v is not None}
         if "frame_compile_id" in envelope and "attempt" not in envelope:
             envelope["attempt"] = 0
-        self._set(_empty=label is None and not envelope, _envelope=envelope)
-        self._set(_display=self._render())
+        self._set(_empty=label is None and not envelope, ids=MappingProxyType(envelope))
+        self._set(shown=self._render())
 
     def merged(self, other: TraceContext) -> TraceContext:
         """
@@ -100,7 +106,7 @@ class TraceContext(Frozen):
         >>> TraceContext(compiled_autograd_id=0).display(), TraceContext(label="step 7").display()
         ('[!0/-/-]', '[step 7]')
         """
-        return self._display
+        return self.shown
 
     def _render(self) -> str:
         if self.label is not None:
@@ -118,7 +124,7 @@ class TraceContext(Frozen):
         The ids as trace-record keys; ``attempt`` defaults to 0 beside a compile id, as
         tlparse files a record by all four.
         """
-        return dict(self._envelope)
+        return dict(self.ids)
 
 
 EMPTY: Final = TraceContext()

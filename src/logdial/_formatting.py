@@ -17,9 +17,6 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final, Protocol
 
-    from ._context import TraceContext
-    from ._registry import Registry
-
     class RankView(Protocol):
         """
         The rank a formatter shows (``_ranks.RankWatch``): read per record, never looked up.
@@ -36,7 +33,6 @@ __all__ = [
     "GlogFormatter",
     "PercentFormatter",
     "escape_controls",
-    "make_formatter",
     "relative_path",
 ]
 
@@ -51,7 +47,7 @@ class _NoRank:
     prefix = ""
 
 
-_NO_RANK: Final = _NoRank()
+NO_RANK: Final = _NoRank()
 
 # ANSI colours for the level letter on a terminal.
 _COLORS: Final = {"V": "\x1b[2m", "I": "\x1b[32m", "W": "\x1b[33m", "E": "\x1b[31m", "C": "\x1b[1;31m"}
@@ -147,7 +143,7 @@ def _no_artifact(name: str) -> str | None:
     return None
 
 
-def _no_context() -> str:
+def no_context() -> str:
     return ""
 
 
@@ -194,8 +190,8 @@ class GlogFormatter(logging.Formatter):
         *,
         artifact_of: ArtifactOf = _no_artifact,
         color: bool = False,
-        context_of: ContextOf = _no_context,
-        ranks: RankView = _NO_RANK,
+        context_of: ContextOf = no_context,
+        ranks: RankView = NO_RANK,
     ) -> None:
         super().__init__()
         self._artifact_of = artifact_of
@@ -274,8 +270,8 @@ class PercentFormatter(logging.Formatter):
         *,
         artifact_of: ArtifactOf = _no_artifact,
         datefmt: str | None = None,
-        context_of: ContextOf = _no_context,
-        ranks: RankView = _NO_RANK,
+        context_of: ContextOf = no_context,
+        ranks: RankView = NO_RANK,
     ) -> None:
         check_format(fmt)
         super().__init__(fmt, datefmt=datefmt, style="%")
@@ -378,42 +374,8 @@ def check_format(fmt: str) -> None:
         ) from None
 
 
-#: Format names that stand for ``logging.BASIC_FORMAT``.
-_BASIC_NAMES: Final = frozenset({"short", "basic"})
-
-
 def is_json(fmt: str | None) -> bool:
     """
     Whether ``fmt`` names the JSON-lines format (``json``, in any case).
     """
     return isinstance(fmt, str) and fmt.strip().lower() == "json"
-
-
-def make_formatter(
-    fmt: str | None,
-    *,
-    artifact_of: ArtifactOf,
-    color: bool,
-    context_of: ContextOf = _no_context,
-    ranks: RankView = _NO_RANK,
-    registry_of: Callable[[], Registry] | None = None,
-    trace_context: Callable[[], TraceContext | None] | None = None,
-) -> logging.Formatter:
-    """
-    The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for
-    ``short`` or ``basic`` (any case), one JSON object per record for ``json`` (its
-    ``component`` from ``registry_of()``, its context ids from ``trace_context()``), else
-    a validated %-style format.
-
-    Raises:
-        FormatError: for an invalid format.
-    """
-    if fmt is None:
-        return GlogFormatter(artifact_of=artifact_of, color=color, context_of=context_of, ranks=ranks)
-    if is_json(fmt):
-        from ._jsonformat import JsonFormatter  # only for this format
-
-        return JsonFormatter(artifact_of=artifact_of, ranks=ranks, registry_of=registry_of, trace_context=trace_context)
-    if isinstance(fmt, str) and fmt.strip().lower() in _BASIC_NAMES:
-        fmt = logging.BASIC_FORMAT
-    return PercentFormatter(fmt, artifact_of=artifact_of, context_of=context_of, ranks=ranks)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from ._formatting import escape_controls
+from ._notices import notice
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ __all__ = [
     "Output",
     "RoutingFormatter",
     "is_logdial_handler",
-    "notice",
     "report_failed_record",
     "retire_handler",
     "sibling_of",
@@ -83,21 +83,6 @@ class RoutingFormatter(logging.Formatter):
         Format ``record`` with its artifact's formatter or the base one.
         """
         return (self._override_of(record.name) or self.base).format(record)
-
-
-def notice(message: str) -> None:
-    """
-    Tell the user something on stderr, outside logging: the one way logdial's notices
-    are written. Each line of ``message`` has its control characters escaped (a path or
-    a setting quoted in it cannot clear a terminal or make a line of its own); a stderr
-    that cannot take it loses it, never the program.
-    """
-    stream = sys.stderr
-    if stream is not None:
-        text = "\n".join(escape_controls(line, newlines=False) for line in message.rstrip("\n").split("\n"))
-        with contextlib.suppress(Exception):
-            stream.write(text + "\n")
-            stream.flush()
 
 
 class Output:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ._context import CONTEXT_FIELDS, EMPTY, TraceContext
 from ._fields import ComponentIndex
-from ._formatting import _NO_RANK, relative_path
+from ._formatting import NO_RANK, relative_path
 from ._registry import Registry
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -53,7 +53,7 @@ class JsonFormatter(logging.Formatter):
         self,
         *,
         artifact_of: ArtifactOf = _no_artifact,
-        ranks: RankView = _NO_RANK,
+        ranks: RankView = NO_RANK,
         registry_of: Callable[[], Registry] | None = None,
         trace_context: Callable[[], TraceContext | None] | None = None,
     ) -> None:

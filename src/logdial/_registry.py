@@ -14,10 +14,21 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V")
 
-__all__ = ["RESERVED", "Artifact", "Component", "Registry", "check_logger_name"]
+__all__ = ["RESERVED", "RESERVED_NAMES", "Artifact", "Component", "Registry", "check_logger_name"]
 
 #: Names the grammar gives a meaning of its own; nothing can be registered under them.
 RESERVED: Final = frozenset({"all", "help"})
+
+
+#: Names trace_structured refuses (here, with the other rules on names, not with the trace
+#: writer, which is imported only when a program traces): tlparse (or torch) gives these keys a meaning of their own.
+RESERVED_NAMES: Final = frozenset(
+    {
+        "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
+        "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
+        "str", "payload_filename",
+    }
+)  # fmt: skip
 
 
 class Component(Frozen):

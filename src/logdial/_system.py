@@ -14,22 +14,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from . import _lazy
 from ._apply import Applier, Plan, clear_caches_below
 from ._env import EnvConfig, expand_path, parse_others
-from ._errors import FormatError, RegistrationError, SettingsError
+from ._errors import RegistrationError, SettingsError
 from ._fast import FastLogger, fast_logger
 from ._forks import in_forked_child
-from ._formatting import escape_controls, is_json, make_formatter
-from ._handlers import (
-    CONSOLES,
-    ConsoleHandler,
-    FileHandler,
-    NullHandler,
-    RoutingFormatter,
-    notice,
-    retire_handler,
-)
-from ._levels import OFF, level_name, parse_level
+from ._handlers import retire_handler
+from ._inputs import A_LEVEL, MAX_SETTINGS_LENGTH, api_items, level_of, too_long
+from ._levels import OFF
+from ._notices import Notices, notice
+from ._output import UNSET, Outputs, check_choices, check_console, make_formatter, on_capture_change
 from ._ranks import RankWatch
-from ._registry import Artifact, Registry, check_logger_name
+from ._registry import RESERVED_NAMES, Artifact, Registry, check_logger_name
 from ._settings import Settings, Unfolded, format_problems, merge_name, resolve, resolve_name
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -46,28 +40,10 @@ if TYPE_CHECKING:
     Placement = Literal["top", "components"]
     Source = Literal["default", "env", "api", "override"]
 
-__all__ = ["LogSystem"]
-
-#: Names trace_structured refuses (here, not with the trace writer, which is imported
-#: only when a program traces): tlparse (or torch) gives these keys a meaning of their own.
-RESERVED_NAMES: Final = frozenset(
-    {
-        "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
-        "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
-        "str", "payload_filename",
-    }
-)  # fmt: skip
+__all__ = ["LogSystem", "live_systems"]
 
 
-_UNSET: Final = object()
 _DEFAULTS: Final = Settings()
-#: The longest settings string read (``{P}_LOGS``, ``parse``, ``set_logs``): resolving
-#: costs time and memory with every item, and real settings are a few hundred characters.
-MAX_SETTINGS_LENGTH: Final = 65_536
-#: How many different notices (settings errors, unusable outputs, failing trace
-#: callbacks) a system prints and remembers until ``reset()``; one line then says that
-#: later ones are not shown, so that a notice made of changing text cannot flood stderr.
-NOTICE_LIMIT: Final = 100
 
 
 def _why(exc: OSError) -> str:
@@ -78,31 +54,11 @@ def _why(exc: OSError) -> str:
 _SYSTEMS: weakref.WeakSet[LogSystem] = weakref.WeakSet()
 
 
-#: Output choices that win over every system's own while logdial's pytest fixture is
-#: active (see ``capturing``): empty otherwise.
-_CAPTURE_OUTPUT: dict[str, object] = {}
-
-
-@contextlib.contextmanager
-def capturing() -> Iterator[None]:
+def live_systems() -> list[LogSystem]:
     """
-    For logdial's pytest fixture: while active, every system (and every one initialised
-    meanwhile) writes nothing to the console and lets its records propagate to the root
-    logger's handlers (pytest's caplog, the fixture's own); its file output stays. Undone
-    at exit. Not reentrant: the fixture is one per test.
+    The systems of this process that are still alive.
     """
-    _CAPTURE_OUTPUT.update(console="none", propagate=True)
-    _remake_outputs()
-    try:
-        yield
-    finally:
-        _CAPTURE_OUTPUT.clear()
-        _remake_outputs()
-
-
-def _remake_outputs() -> None:
-    for system in list(_SYSTEMS):
-        system._remake_outputs()
+    return list(_SYSTEMS)
 
 
 def _track(system: LogSystem) -> None:
@@ -163,7 +119,7 @@ class LogSystem:
             raise RegistrationError(f"env_prefix {prefix!r} is not valid: use letters, digits and '_'")
         if precedence not in ("env", "api"):
             raise ValueError(f"precedence must be 'env' or 'api', not {precedence!r}")
-        _check_console(console)
+        check_console(console)
         if placement not in ("top", "components"):
             raise ValueError(f"placement must be 'top' or 'components', not {placement!r}")
         self.name: Final = name
@@ -188,15 +144,11 @@ class LogSystem:
         self._env = EnvConfig(prefix)
         self._env_parsed: ParseResult | None = None
         self._pending: tuple[Item, ...] = ()
-        self._reported: set[str] = set()
-        self._notices_capped = False
+        self._notices = Notices(name)
         self._warned_precedence = False
         self._initialized = False
-        self._output: dict[str, object] = {"console": console, "propagate": propagate}
-        self._explicit_output: dict[str, object] = {}
-        self._handlers: tuple[logging.Handler, ...] = ()
-        # Handlers replaced by the handlers just made: retired once those are in place.
-        self._retired: list[logging.Handler] = []
+        self._outputs = Outputs(name, console, propagate)  # its choices, its handlers
+        on_capture_change(self._remake_outputs)
         # Where records that could not be formatted were logged, shared by the handlers
         # so that each bad call is reported once (see _handlers._ReportsOnce).
         self._error_sites: set[tuple[str, int]] = set()
@@ -484,14 +436,9 @@ class LogSystem:
         return resolution.settings
 
     def _check_length(self, settings: str, where: str) -> None:
-        # Before anything is parsed: refusing costs nothing, whatever the length.
-        from ._grammar import Problem  # when used, not at import
-
-        if len(settings) > MAX_SETTINGS_LENGTH:
-            text = f"a string of {len(settings):,} characters"
-            raise self._error(
-                (Problem(-1, text, f"longer than the {MAX_SETTINGS_LENGTH:,} a setting may have"),), where
-            )
+        problem = too_long(settings)
+        if problem is not None:
+            raise self._error((problem,), where)
 
     def _error(self, problems: tuple[Problem, ...], where: str) -> SettingsError:
         message = format_problems(problems, where, f"{self.var}=help lists all names.")
@@ -500,35 +447,13 @@ class LogSystem:
     def _build(
         self, settings: str | None, modules: Mapping[str, int | str] | None, values: Mapping[str, object]
     ) -> Settings:
-        from ._grammar import Item, ParseResult, Problem, parse_items  # when used, not at import
-
         if settings is not None and not isinstance(settings, str):
             raise SettingsError(
                 f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
                 "give levels and switches as keywords, e.g. set_logs(dynamo=logging.DEBUG, graph_code=True)"
             )
         self._check_length(settings or "", "set_logs() settings")
-        parsed = parse_items(settings or "")
-        extra: list[Item] = []
-        problems: list[Problem] = []
-        for key, value in values.items():
-            item = self._keyword_item(key, value, problems)
-            if item is not None:
-                extra.append(item)
-        module_names: set[str] = set()
-        if modules is not None:
-            if not isinstance(modules, Mapping):
-                problems.append(Problem(-1, "modules", f"must be a mapping of module name to level, not {modules!r}"))
-                modules = {}
-            for key, value in modules.items():
-                if not isinstance(key, str) or not all(p.isidentifier() for p in key.split(".")):
-                    problems.append(Problem(-1, f"modules[{key!r}]", "is not a dotted module name"))
-                elif (level := _level_of(value)) is None and value is not None:
-                    problems.append(Problem(-1, f"modules[{key!r}]={value!r}", f"must be {_A_LEVEL}"))
-                elif level is not None:
-                    module_names.add(key)
-                    extra.append(Item("", key, level_name(level), -1))
-        combined = ParseResult((*parsed.items, *extra), (*parsed.problems, *problems))
+        combined, module_names = api_items(settings, modules, values, self._registry)
 
         def exists(name: str) -> bool:  # names given in modules= are taken as they are
             return name in module_names or self._exists(name)
@@ -537,28 +462,6 @@ class LogSystem:
         if resolution.problems:
             raise self._error(resolution.problems, "set_logs() settings")
         return resolution.settings
-
-    def _keyword_item(self, key: str, value: object, problems: list[Problem]) -> Item | None:
-        from ._grammar import Item, Problem  # when used, not at import
-
-        registry = self._registry
-        if key == "all" or key in registry.components:
-            level = _level_of(value)
-            if level is None and value is not None:
-                problems.append(Problem(-1, f"{key}={value!r}", f"must be {_A_LEVEL} or None"))
-            elif level is not None:
-                return Item("", key, level_name(level), -1)  # (to_string() writes the name)
-        elif key in registry.artifacts:
-            if value is not None and not isinstance(value, bool):
-                problems.append(Problem(-1, f"{key}={value!r}", "must be True or False (or None)"))
-            elif value is not None:
-                return Item("", key, "on" if value else "off", -1)
-        else:
-            did = registry.did_you_mean(key)
-            did = f"{did} " if did else ""
-            accepted = ", ".join(["all", *registry.components, *registry.artifacts, "modules"])
-            problems.append(Problem(-1, f"{key}={value!r}", f"unknown keyword; {did}accepted: {accepted}"))
-        return None
 
     def set_logs(
         self,
@@ -692,7 +595,7 @@ class LogSystem:
                 self._settings = self._api_settings
                 self._source = "api" if self._api_settings is not _DEFAULTS else "default"
             self._settings = self._for_rank(self._settings)
-            self._handlers = self._make_handlers(strict)
+            self._make_handlers(strict)
             if not self._trace_explicit:
                 try:
                     if env.trace is not None or self._tracer is not None:
@@ -701,7 +604,7 @@ class LogSystem:
                 except OSError as exc:  # the tracing modules cannot be read (no descriptor left)
                     self._report_once(f"{self.env_prefix}_TRACE cannot be used now: {_why(exc)}; tracing is off")
             self._initialized = True
-            self._apply(self._handlers)
+            self._apply(self._outputs.handlers)
 
     def _read_settings(self, logs: str | None, strict: bool) -> Settings | None:
         # {P}_LOGS as init() reads it: the settings it gives (None when it is unset or
@@ -747,23 +650,15 @@ class LogSystem:
             self.init()
 
     def _report_once(self, message: str) -> None:
-        reported = self._reported
-        if message in reported:
-            return
-        if len(reported) < NOTICE_LIMIT:
-            reported.add(message)
-            notice(message)
-        elif not self._notices_capped:
-            self._notices_capped = True
-            notice(f"{self.name}: {NOTICE_LIMIT} different notices so far; later ones are not shown")
+        self._notices.once(message)
 
     def set_output(
         self,
         *,
-        console: Console | object = _UNSET,
-        file: str | object | None = _UNSET,
-        format: str | object | None = _UNSET,  # noqa: A002 (the variable's name)
-        propagate: bool | object = _UNSET,
+        console: Console | object = UNSET,
+        file: str | object | None = UNSET,
+        format: str | object | None = UNSET,  # noqa: A002 (the variable's name)
+        propagate: bool | object = UNSET,
     ) -> None:
         """
         Choose where records go; what is given here wins over the environment.
@@ -780,28 +675,16 @@ class LogSystem:
             FormatError: for an invalid format.
             ValueError: for an unknown console.
         """
-        if console is not _UNSET:
-            _check_console(console)
-        if isinstance(format, str):
-            self._formatter(format, color=False)
-        elif format is not _UNSET and format is not None:
-            raise FormatError(f"format must be a string or None, not {format!r}")
-        if propagate is not _UNSET and not isinstance(propagate, bool):
-            raise TypeError(f"propagate must be a bool, not {propagate!r}")
-        if file is not _UNSET and file is not None:
-            if not isinstance(file, (str, os.PathLike)):
-                raise TypeError(f"file must be a path or None, not {file!r}")
-            try:  # an explicit file that cannot be opened is the caller's error, said now
-                with open(self._out_path(os.fspath(file)), "a", encoding="utf-8"):
-                    pass
-            except OSError as exc:
-                message = f"set_output(file=...) cannot open the log file: {exc.strerror}"
-                raise OSError(exc.errno, message, file) from None
-            file = os.fspath(file)
+        given = check_choices(
+            console,
+            file,
+            format,
+            propagate,
+            check_format=lambda fmt: self._formatter(fmt, color=False),
+            out_path=self._out_path,
+        )
         with self._lock:
-            for key, value in (("console", console), ("file", file), ("format", format), ("propagate", propagate)):
-                if value is not _UNSET:
-                    self._explicit_output[key] = value
+            self._outputs.explicit.update(given)
             self._remake_outputs()
 
     def reset_output(self) -> None:
@@ -810,7 +693,7 @@ class LogSystem:
         ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``) and the defaults choose again.
         """
         with self._lock:
-            self._explicit_output.clear()
+            self._outputs.explicit.clear()
             self._remake_outputs()
 
     def _remake_outputs(self) -> None:
@@ -818,61 +701,20 @@ class LogSystem:
             if self._initialized:
                 # What set_output gave was checked there; what the environment gave was
                 # already reported by init(), so it is not an error here.
-                self._handlers = self._make_handlers(self.strict or self._env.strict)
-                self._apply(self._handlers)
+                self._make_handlers(self.strict or self._env.strict)
+                self._apply(self._outputs.handlers)
 
-    def _make_handlers(self, strict: bool) -> tuple[logging.Handler, ...]:
-        env = self._env
-        explicit = {**self._explicit_output, **_CAPTURE_OUTPUT} if _CAPTURE_OUTPUT else self._explicit_output
-        console = explicit.get("console", env.console or self._output["console"])
-        if console not in CONSOLES:
-            self._report_once(
-                f"{env.name('CONSOLE')}={console!r} is not valid: use stderr, stdout or none; using stderr"
-            )
-            console = "stderr"
-        fmt = explicit.get("format", env.format)
-        assert fmt is None or isinstance(fmt, str)
-        try:
-            plain = self._formatter(fmt, color=False)
-        except FormatError as exc:
-            if strict:
-                raise
-            self._report_once(f"{env.name('FORMAT')}: {exc}; using the default format")
-            fmt, plain = None, self._formatter(None, color=False)
-        color = None  # NO_COLOR wins; FORCE_COLOR beats TERM=dumb (see EnvConfig)
-        if fmt is None and not env.no_color and (env.force_color or not env.dumb_terminal):
-            color = RoutingFormatter(self._formatter(None, color=True), self._logger_formats.get)
-        if not is_json(fmt):  # JSON lines stay JSON: an artifact's own log_format does not apply
-            plain = RoutingFormatter(plain, self._logger_formats.get)
-        handlers: list[logging.Handler] = []
-        if console != "none":
-            handlers.append(
-                ConsoleHandler(
-                    self.name,
-                    console,  # type: ignore[arg-type]
-                    plain,
-                    color,
-                    error_sites=self._error_sites,
-                    forced=env.force_color and not env.no_color,
-                )
-            )
-        path = explicit.get("file", env.out)
-        if path is not None:
-            path = self._out_path(str(path))
-            old = next((h for h in self._handlers if isinstance(h, FileHandler)), None)
-            if old is not None and old.baseFilename == os.path.abspath(str(path)) and old.same_file():
-                old.setFormatter(plain)  # (a file rotated away since is opened anew, below)
-                handlers.append(old)
-            else:
-                try:
-                    handlers.append(FileHandler(self.name, str(path), plain, error_sites=self._error_sites))
-                except OSError as exc:
-                    rest = "logging to the console only" if console != "none" else "no log output is left"
-                    shown = escape_controls(str(path), newlines=False)
-                    self._report_once(f"{env.name('OUT')}={shown}: cannot open the log file ({exc.strerror}); {rest}")
-        self._retired = [h for h in self._handlers if h not in handlers]
-        self._applier.propagate = bool(explicit.get("propagate", self._output["propagate"]))
-        return tuple(handlers) or (NullHandler(self.name),)
+    def _make_handlers(self, strict: bool) -> None:
+        self._outputs.build(
+            self._env,
+            strict,
+            formatter=lambda fmt, color: self._formatter(fmt, color=color),
+            logger_formats=self._logger_formats.get,
+            error_sites=self._error_sites,
+            out_path=self._out_path,
+            report=self._report_once,
+        )
+        self._applier.propagate = self._outputs.propagate
 
     def _formatter(self, fmt: str | None, *, color: bool) -> logging.Formatter:
         return make_formatter(
@@ -899,9 +741,9 @@ class LogSystem:
         self._applier.apply(self._plan(), handlers)
         # Only now that the new handlers are in place: a record logged meanwhile went to
         # the old ones, which still write it.
-        for stale in self._retired:
+        for stale in self._outputs.retired:
             retire_handler(stale)
-        self._retired = []
+        self._outputs.retired = []
 
     def reset(self) -> None:
         """
@@ -911,15 +753,14 @@ class LogSystem:
         """
         with self._lock:
             self._applier.release_all()
-            for handler in self._handlers:
+            for handler in self._outputs.handlers:
                 retire_handler(handler)  # (records on their way to it in other threads still land)
-            self._handlers = ()
+            self._outputs.handlers = ()
             self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
             self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()
-            self._reported.clear()
-            self._notices_capped = False
+            self._notices.forget()
             self._error_sites.clear()
-            self._explicit_output.clear()
+            self._outputs.explicit.clear()
             self._explicit_ranks, self._env_ranks = None, (None, logging.ERROR)
             self._ranks.forget()
             self._ranks.environ = None
@@ -1004,9 +845,9 @@ class LogSystem:
         elif ranks is not None:
             chosen = RankSet.of(ranks)
         if others is not None:
-            level = _level_of(others)
+            level = level_of(others)
             if level is None:
-                raise ValueError(f"others must be {_A_LEVEL}, or None for silence, not {others!r}")
+                raise ValueError(f"others must be {A_LEVEL}, or None for silence, not {others!r}")
             others = level
         with self._lock:
             self._explicit_ranks = (chosen, others)
@@ -1112,6 +953,17 @@ class LogSystem:
         # The current trace context (JSON lines carry its ids); None before any.
         tracer = self._tracer
         return None if tracer is None else tracer.context.get()
+
+    def set_trace_id_source(self, source: Callable[[], str | None] | None) -> None:
+        """
+        For integrations whose own code knows the trace id (``logdial.pytorch``: the compile
+        id Dynamo is working on): log lines show what ``source()`` returns (``"[0/1]"``),
+        else, when it returns None or raises, the system's own trace context. ``None``
+        removes it. It is called for every line the default format writes: keep it cheap.
+        """
+        if source is not None and not callable(source):
+            raise TypeError(f"a trace id source must be callable or None, not {source!r}")
+        self._trace_id_source = source
 
     def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
         """
@@ -1254,18 +1106,3 @@ class LogSystem:
 
 
 #: What a level may be, as errors say it.
-_A_LEVEL: Final = "a level (an int such as logging.DEBUG, or a name such as 'debug')"
-
-
-def _level_of(value: object) -> int | None:
-    # The level ``value`` gives (an int >= 0, or a level's name in any case), else None.
-    if isinstance(value, str):
-        return parse_level(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
-
-
-def _check_console(console: object) -> None:
-    if console not in CONSOLES:
-        raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ._context import TraceContext, new_var
 from ._forks import in_forked_child
-from ._system import RESERVED_NAMES
+from ._registry import RESERVED_NAMES
 from ._trace import TraceWriter, caller_location, metadata_object, render_payload
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -61,7 +61,7 @@ class Tracer:
         """
         The display form of the current context, ``""`` outside any.
         """
-        return self.context.get()._display  # computed once per context
+        return self.context.get().shown  # computed once per context
 
     def trace_structured(
         self,
@@ -96,8 +96,8 @@ class Tracer:
             return
         record: dict[str, object] = {name: envelope}
         if not suppress_context:
-            record.update(context._envelope)  # (envelope() without its copy)
-            if expect_trace_id and context._empty:
+            record.update(context.ids)  # (envelope() without its copy)
+            if expect_trace_id and context.empty:
                 record["stack"] = self.stack()
         try:
             text = None if payload is None else render_payload(payload)

@@ -22,8 +22,9 @@ import logging
 from collections.abc import Iterator, Mapping
 
 from ._formatting import GlogFormatter
+from ._output import capturing
 from ._settings import Settings
-from ._system import _SYSTEMS, LogSystem, capturing
+from ._system import LogSystem, live_systems
 
 __all__ = ["LogCapture"]
 
@@ -41,7 +42,7 @@ class _Collector(logging.Handler):
 def _belongs(name: str) -> bool:
     # A record of one of logdial's systems: its logger is a system's root, a logger a
     # component registers, or one below them.
-    for system in list(_SYSTEMS):
+    for system in live_systems():
         for top in (system.root, *system.registry.logger_names):
             if name == top or name.startswith(f"{top}."):
                 return True

@@ -28,9 +28,9 @@ from tests.strategies import ARTIFACT_NAMES, COMPONENT_NAMES, noisy_settings, va
 import logdial
 from logdial import FormatError, LogSystem, Settings, SettingsError
 from logdial._formatting import MAX_FORMAT_WIDTH, PercentFormatter, check_format
+from logdial._inputs import MAX_SETTINGS_LENGTH
 from logdial._levels import parse_level
 from logdial._report._tracefile import TraceFormatError, read_trace
-from logdial._system import MAX_SETTINGS_LENGTH
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -442,6 +442,6 @@ def test_reader_imports_nothing_to_run() -> None:
     The reader parses with ``json`` alone: it has no ``eval``, ``exec``, ``pickle`` or
     ``marshal`` to run what a file holds.
     """
-    source = Path(logdial.__file__).with_name("_tracefile.py").read_text(encoding="utf-8")
+    source = (Path(logdial.__file__).parent / "_report" / "_tracefile.py").read_text(encoding="utf-8")
     assert [] == [word for word in ("eval(", "exec(", "pickle", "marshal", "yaml") if word in source]
     assert "logdial._report._tracefile" in sys.modules

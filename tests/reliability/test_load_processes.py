@@ -145,7 +145,7 @@ def _held(lock: AbstractContextManager[object]) -> Iterator[None]:
 def _locks(logs: LogSystem) -> dict[str, Callable[[], AbstractContextManager[object]]]:
     import logdial._lazy
 
-    file_handler = next(h for h in logs._handlers if isinstance(h, logging.FileHandler))
+    file_handler = next(h for h in logs._outputs.handlers if isinstance(h, logging.FileHandler))
     return {
         "system": lambda: logs._lock,
         "tracer": lambda: logs._tracer._lock,

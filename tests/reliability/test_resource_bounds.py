@@ -19,8 +19,8 @@ from tests.subprocesses import tlparse
 
 from logdial import LogSystem, _formatting, _lazy, warning_once
 from logdial._formatting import _PATH_CACHE_LIMIT, GlogFormatter
+from logdial._notices import NOTICE_LIMIT
 from logdial._report._tracefile import read_trace
-from logdial._system import NOTICE_LIMIT
 from logdial._trace import STRING_TABLE_LIMIT
 
 
@@ -137,7 +137,7 @@ class TestNotices:
         notices = [line for line in err.getvalue().splitlines() if line.startswith("invalid TESTSYS_LOGS=")]
         assert NOTICE_LIMIT == len(notices)
         last = f"testsys: {NOTICE_LIMIT} different notices so far; later ones are not shown"
-        assert (last, NOTICE_LIMIT) == (err.getvalue().splitlines()[-1], len(system._reported))
+        assert (last, NOTICE_LIMIT) == (err.getvalue().splitlines()[-1], len(system._notices.said))
 
     def test_tracer_complaints_bounded(self, system: LogSystem) -> None:
         """

@@ -12,7 +12,7 @@ from collections.abc import Callable, ItemsView, Mapping
 from types import ModuleType
 
 from .._errors import FormatError, RegistrationError, SettingsError
-from .._handlers import notice as _notice
+from .._notices import notice as _notice
 from .._system import LogSystem
 from . import TESTED_TORCH_VERSIONS
 from ._internals import ArtifactSpec, TorchLogging, TorchRegistry, UnexpectedTorchError, inspect_torch, read_registry
@@ -211,7 +211,7 @@ def _show_trace_ids(system: LogSystem, current_trace_id: Callable[[], object] | 
         trace_id = current_trace_id()
         return None if trace_id is None else f"[{trace_id}]"
 
-    system._trace_id_source = source
+    system.set_trace_id_source(source)
 
 
 class Bridge:

@@ -1,0 +1,243 @@
+"""Where a system's records go: the output choices, and the handlers and formatters made from them.
+
+Four sources choose, the first that says wins: a test's capture (logdial's pytest fixture,
+``capturing``), ``set_output``, the environment (``{P}_LOGS_CONSOLE``, ``{P}_LOGS_OUT``,
+``{P}_LOGS_FORMAT``), the system's defaults. ``Outputs.build`` turns the choice into
+logdial's handlers (reusing the file handler when the file is the same); ``make_formatter``
+turns a format into a formatter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import weakref
+from collections.abc import Callable, Iterator
+
+from ._env import EnvConfig
+from ._errors import FormatError
+from ._formatting import NO_RANK, GlogFormatter, PercentFormatter, escape_controls, is_json, no_context
+from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from typing import Final
+
+    from ._context import TraceContext
+    from ._formatting import ArtifactOf, ContextOf, RankView
+    from ._registry import Registry
+
+__all__ = ["UNSET", "Outputs", "capturing", "check_choices", "make_formatter"]
+
+#: A keyword ``set_output`` was not given.
+UNSET: Final = object()
+_BASIC_NAMES: Final = frozenset({"short", "basic"})
+
+#: Output choices that win over every system's own while logdial's pytest fixture is
+#: active (see ``capturing``): empty otherwise.
+_CAPTURE: dict[str, object] = {}
+#: What to call when the capture starts or ends: each system's rebuild, held weakly.
+_REBUILDS: list[weakref.WeakMethod[Callable[[], None]]] = []
+
+
+def on_capture_change(rebuild: Callable[[], None]) -> None:
+    """
+    Call the bound method ``rebuild`` (held weakly) when a capture starts or ends.
+    """
+    _REBUILDS.append(weakref.WeakMethod(rebuild))
+
+
+@contextlib.contextmanager
+def capturing() -> Iterator[None]:
+    """
+    For logdial's pytest fixture: while active, every system (and every one initialised
+    meanwhile) writes nothing to the console and lets its records propagate to the root
+    logger's handlers (pytest's caplog, the fixture's own); its file output stays. Undone
+    at exit. Not reentrant: the fixture is one per test.
+    """
+    _CAPTURE.update(console="none", propagate=True)
+    _rebuild_all()
+    try:
+        yield
+    finally:
+        _CAPTURE.clear()
+        _rebuild_all()
+
+
+def _rebuild_all() -> None:
+    alive = []
+    for ref in _REBUILDS:
+        rebuild = ref()
+        if rebuild is not None:
+            alive.append(ref)
+            rebuild()
+    _REBUILDS[:] = alive
+
+
+def check_console(console: object) -> None:
+    """
+    Raises:
+        ValueError: for a console that is not one of ``CONSOLES``.
+    """
+    if console not in CONSOLES:
+        raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")
+
+
+def check_choices(
+    console: object,
+    file: object,
+    format: object,  # noqa: A002 (set_output's keyword)
+    propagate: object,
+    *,
+    check_format: Callable[[str], object],
+    out_path: Callable[[str], str],
+) -> dict[str, object]:
+    """
+    ``set_output``'s arguments checked (the file opened once, so that a path that cannot
+    be opened is the caller's error, said now): the choices given, by name.
+
+    Raises:
+        FormatError, ValueError, TypeError, OSError: naming the argument and what is wrong.
+    """
+    if console is not UNSET:
+        check_console(console)
+    if isinstance(format, str):
+        check_format(format)
+    elif format is not UNSET and format is not None:
+        raise FormatError(f"format must be a string or None, not {format!r}")
+    if propagate is not UNSET and not isinstance(propagate, bool):
+        raise TypeError(f"propagate must be a bool, not {propagate!r}")
+    if file is not UNSET and file is not None:
+        if not isinstance(file, (str, os.PathLike)):
+            raise TypeError(f"file must be a path or None, not {file!r}")
+        try:
+            with open(out_path(os.fspath(file)), "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            message = f"set_output(file=...) cannot open the log file: {exc.strerror}"
+            raise OSError(exc.errno, message, file) from None
+        file = os.fspath(file)
+    given = {"console": console, "file": file, "format": format, "propagate": propagate}
+    return {key: value for key, value in given.items() if value is not UNSET}
+
+
+def make_formatter(
+    fmt: str | None,
+    *,
+    artifact_of: ArtifactOf,
+    color: bool,
+    context_of: ContextOf = no_context,
+    ranks: RankView = NO_RANK,
+    registry_of: Callable[[], Registry] | None = None,
+    trace_context: Callable[[], TraceContext | None] | None = None,
+) -> logging.Formatter:
+    """
+    The formatter for ``fmt``: glog-style when ``None``, ``logging.BASIC_FORMAT`` for
+    ``short`` or ``basic`` (any case), one JSON object per record for ``json`` (its
+    ``component`` from ``registry_of()``, its context ids from ``trace_context()``), else
+    a validated %-style format.
+
+    Raises:
+        FormatError: for an invalid format.
+    """
+    if fmt is None:
+        return GlogFormatter(artifact_of=artifact_of, color=color, context_of=context_of, ranks=ranks)
+    if is_json(fmt):
+        from ._jsonformat import JsonFormatter  # only for this format
+
+        return JsonFormatter(artifact_of=artifact_of, ranks=ranks, registry_of=registry_of, trace_context=trace_context)
+    if isinstance(fmt, str) and fmt.strip().lower() in _BASIC_NAMES:
+        fmt = logging.BASIC_FORMAT
+    return PercentFormatter(fmt, artifact_of=artifact_of, context_of=context_of, ranks=ranks)
+
+
+class Outputs:
+    """
+    One system's output choices and the handlers made from them.
+
+    Attributes:
+        explicit: what ``set_output`` chose, by name (``console``, ``file``, ``format``,
+            ``propagate``).
+        handlers: the handlers made last (placed by the applier).
+        retired: the handlers the last ``build`` replaced, for the system to retire once
+            the new ones are in place.
+    """
+
+    def __init__(self, name: str, console: str, propagate: bool) -> None:
+        self.name = name
+        self._defaults: dict[str, object] = {"console": console, "propagate": propagate}
+        self.explicit: dict[str, object] = {}
+        self.handlers: tuple[logging.Handler, ...] = ()
+        self.retired: list[logging.Handler] = []
+
+    def _chosen(self) -> dict[str, object]:
+        return {**self.explicit, **_CAPTURE} if _CAPTURE else self.explicit
+
+    @property
+    def propagate(self) -> bool:
+        """
+        Whether records go on to the parent loggers.
+        """
+        return bool(self._chosen().get("propagate", self._defaults["propagate"]))
+
+    def build(
+        self,
+        env: EnvConfig,
+        strict: bool,
+        *,
+        formatter: Callable[[str | None, bool], logging.Formatter],
+        logger_formats: Callable[[str], logging.Formatter | None],
+        error_sites: set[tuple[str, int]],
+        out_path: Callable[[str], str],
+        report: Callable[[str], None],
+    ) -> tuple[logging.Handler, ...]:
+        """
+        The handlers for the choices in force and ``env``; what the environment gives
+        that cannot be used is reported (``report``) and replaced by the default, unless
+        ``strict`` (then a bad format raises). Sets ``handlers`` and ``retired``.
+
+        Raises:
+            FormatError: for an invalid format, when ``strict``.
+        """
+        chosen = self._chosen()
+        console = chosen.get("console", env.console or self._defaults["console"])
+        if console not in CONSOLES:
+            report(f"{env.name('CONSOLE')}={console!r} is not valid: use stderr, stdout or none; using stderr")
+            console = "stderr"
+        fmt = chosen.get("format", env.format)
+        assert fmt is None or isinstance(fmt, str)
+        try:
+            plain = formatter(fmt, False)
+        except FormatError as exc:
+            if strict:
+                raise
+            report(f"{env.name('FORMAT')}: {exc}; using the default format")
+            fmt, plain = None, formatter(None, False)
+        color = None  # NO_COLOR wins; FORCE_COLOR beats TERM=dumb (see EnvConfig)
+        if fmt is None and not env.no_color and (env.force_color or not env.dumb_terminal):
+            color = RoutingFormatter(formatter(None, True), logger_formats)
+        if not is_json(fmt):  # JSON lines stay JSON: an artifact's own log_format does not apply
+            plain = RoutingFormatter(plain, logger_formats)
+        handlers: list[logging.Handler] = []
+        if console != "none":
+            forced = env.force_color and not env.no_color
+            handlers.append(ConsoleHandler(self.name, console, plain, color, error_sites=error_sites, forced=forced))  # type: ignore[arg-type]
+        path = chosen.get("file", env.out)
+        if path is not None:
+            path = out_path(str(path))
+            old = next((h for h in self.handlers if isinstance(h, FileHandler)), None)
+            if old is not None and old.baseFilename == os.path.abspath(str(path)) and old.same_file():
+                old.setFormatter(plain)  # (a file rotated away since is opened anew, below)
+                handlers.append(old)
+            else:
+                try:
+                    handlers.append(FileHandler(self.name, str(path), plain, error_sites=error_sites))
+                except OSError as exc:
+                    rest = "logging to the console only" if console != "none" else "no log output is left"
+                    shown = escape_controls(str(path), newlines=False)
+                    report(f"{env.name('OUT')}={shown}: cannot open the log file ({exc.strerror}); {rest}")
+        made = tuple(handlers) or (NullHandler(self.name),)
+        self.retired = [h for h in self.handlers if h not in made]
+        self.handlers = made
+        return made
