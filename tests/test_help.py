@@ -343,6 +343,16 @@ class TestDemoHelp:
         """
         assert DEMO_ALL == names(section(demo.help_message(verbose=True), "Artifacts:"))
 
+    def test_every_variable_the_system_reads(self, demo: LogSystem) -> None:
+        """
+        The help names every variable the system reads (the one list, ``_env.SUFFIXES``,
+        which ``logdial list`` shows too), but ``{P}_LOGS`` itself, which the help is about.
+        """
+        from logdial._plugins import variables
+
+        shown = {row.split("=")[0] for row in names(section(demo.help_message(), "Other variables:"))}
+        assert set(variables(demo)) - {"TORCH_LOGS"} <= shown
+
     def test_own_variable_names(self, demo: LogSystem) -> None:
         """
         Every example and variable is spelled with TORCH_, and the name is minitorch's.

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Final
 
-__all__ = ["NO_RANK_TEXT", "EnvConfig", "expand_path", "parse_others"]
+__all__ = ["NO_RANK_TEXT", "SUFFIXES", "EnvConfig", "expand_path", "parse_others"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -27,6 +27,21 @@ def _forces(value: str | None) -> bool:
     # FORCE_COLOR / CLICOLOR_FORCE: set, and not to "" (force-color.org), "0" or "false"
     # (what CLICOLOR_FORCE and Node's tools take as "no").
     return value is not None and value.strip().lower() not in ("", "0", "false")
+
+
+#: The variables a system of prefix P reads (``{P}_<suffix>``), in the README's order: the
+#: one list (``EnvConfig.from_environ`` reads them, ``logdial list`` and the help name them;
+#: the tests pin the three together).
+SUFFIXES: Final = (
+    "LOGS",
+    "LOGS_OUT",
+    "LOGS_FORMAT",
+    "LOGS_CONSOLE",
+    "LOGS_STRICT",
+    "LOGS_RANKS",
+    "LOGS_RANKS_OTHERS",
+    "TRACE",
+)
 
 
 class EnvConfig(Frozen):

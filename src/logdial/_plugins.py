@@ -7,6 +7,7 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Final
 
+from ._env import SUFFIXES
 from ._errors import LogdialError
 from ._system import LogSystem
 
@@ -14,19 +15,6 @@ __all__ = ["GROUP", "Plugin", "PluginError", "UnknownSystemError", "discover", "
 
 #: The entry-point group a library registers its system in: ``name = "module:attribute"``.
 GROUP: Final = "logdial.systems"
-
-# The variables a system of prefix P reads, in the README's order. They are read by
-# EnvConfig.from_environ (and the trace writer); test_plugins pins this list to that reader.
-_SUFFIXES: Final = (
-    "LOGS",
-    "LOGS_OUT",
-    "LOGS_FORMAT",
-    "LOGS_CONSOLE",
-    "LOGS_STRICT",
-    "LOGS_RANKS",
-    "LOGS_RANKS_OTHERS",
-    "TRACE",
-)
 
 
 #: The module of the system logdial registers for torch (``logdial.pytorch``).
@@ -135,7 +123,7 @@ def variables(system: LogSystem) -> tuple[str, ...]:
     ('SHOP_LOGS', 'SHOP_LOGS_OUT', 'SHOP_LOGS_FORMAT', 'SHOP_LOGS_CONSOLE', 'SHOP_LOGS_STRICT',
      'SHOP_LOGS_RANKS', 'SHOP_LOGS_RANKS_OTHERS', 'SHOP_TRACE')
     """
-    return tuple(f"{system.env_prefix}_{suffix}" for suffix in _SUFFIXES)
+    return tuple(f"{system.env_prefix}_{suffix}" for suffix in SUFFIXES)
 
 
 def _one_line(exc: BaseException) -> str:
