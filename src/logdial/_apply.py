@@ -576,7 +576,10 @@ class _RootCache(dict[int, bool]):
     def clear(self) -> None:
         super().clear()
         for applier in list(_APPLIERS):
-            applier.recheck()
+            try:
+                applier.recheck()
+            except Exception:
+                continue
 
 
 _APPLIERS: weakref.WeakSet[Applier] = weakref.WeakSet()
