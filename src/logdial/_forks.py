@@ -14,11 +14,44 @@ import threading
 import weakref
 from collections.abc import Callable
 
-__all__ = ["in_forked_child"]
+__all__ = ["Callbacks", "in_forked_child"]
 
-#: Each callback as a function that gives it back (None once a bound method's object is
-#: gone: it needs nothing then).
-_callbacks: list[Callable[[], Callable[[], object] | None]] = []
+
+class Callbacks:
+    """
+    Callbacks to run on an occasion, in the order added; a bound method is held weakly
+    (once its object is gone it is dropped: it needs nothing then).
+    """
+
+    def __init__(self) -> None:
+        # Each callback as a function that gives it back, or None once it is gone.
+        self._entries: list[Callable[[], Callable[[], object] | None]] = []
+
+    def add(self, callback: Callable[[], object]) -> None:
+        """
+        Run ``callback`` at each ``run()`` from now on.
+        """
+        entry: Callable[[], Callable[[], object] | None]
+        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+            entry = weakref.WeakMethod(callback)
+        else:
+            entry = lambda: callback  # noqa: E731 (the same shape as a WeakMethod: call to get it)
+        self._entries.append(entry)
+
+    def run(self) -> None:
+        """
+        Call each live callback once, in order; forget the ones that are gone.
+        """
+        alive = []
+        for entry in list(self._entries):
+            callback = entry()
+            if callback is not None:
+                alive.append(entry)
+                callback()
+        self._entries[:] = alive
+
+
+_callbacks = Callbacks()
 _lock = threading.Lock()
 _hooked = False
 
@@ -29,13 +62,8 @@ def in_forked_child(callback: Callable[[], object]) -> None:
     weakly: once its object is gone, it is dropped.
     """
     global _hooked  # noqa: PLW0603 (one process-wide hook)
-    entry: Callable[[], Callable[[], object] | None]
-    if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
-        entry = weakref.WeakMethod(callback)
-    else:
-        entry = lambda: callback  # noqa: E731 (the same shape as a WeakMethod: call to get it)
     with _lock:
-        _callbacks.append(entry)
+        _callbacks.add(callback)
         if not _hooked and hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_run)
             _hooked = True
@@ -44,10 +72,4 @@ def in_forked_child(callback: Callable[[], object]) -> None:
 def _run() -> None:
     global _lock  # noqa: PLW0603 (the parent's may be held by a thread that is not here)
     _lock = threading.Lock()
-    alive = []
-    for entry in _callbacks:
-        callback = entry()
-        if callback is not None:
-            alive.append(entry)
-            callback()
-    _callbacks[:] = alive
+    _callbacks.run()

@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import weakref
 from collections.abc import Callable, Iterator
 
 from ._env import EnvConfig
 from ._errors import FormatError
+from ._forks import Callbacks
 from ._formatting import NO_RANK, GlogFormatter, PercentFormatter, escape_controls, is_json, no_context
 from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
 
@@ -38,14 +38,14 @@ _BASIC_NAMES: Final = frozenset({"short", "basic"})
 #: active (see ``capturing``): empty otherwise.
 _CAPTURE: dict[str, object] = {}
 #: What to call when the capture starts or ends: each system's rebuild, held weakly.
-_REBUILDS: list[weakref.WeakMethod[Callable[[], None]]] = []
+_REBUILDS = Callbacks()
 
 
 def on_capture_change(rebuild: Callable[[], None]) -> None:
     """
     Call the bound method ``rebuild`` (held weakly) when a capture starts or ends.
     """
-    _REBUILDS.append(weakref.WeakMethod(rebuild))
+    _REBUILDS.add(rebuild)
 
 
 @contextlib.contextmanager
@@ -66,13 +66,7 @@ def capturing() -> Iterator[None]:
 
 
 def _rebuild_all() -> None:
-    alive = []
-    for ref in _REBUILDS:
-        rebuild = ref()
-        if rebuild is not None:
-            alive.append(ref)
-            rebuild()
-    _REBUILDS[:] = alive
+    _REBUILDS.run()
 
 
 def check_console(console: object) -> None:
