@@ -17,8 +17,10 @@ import pytest
 from tests.subprocesses import read_pty
 
 from logdial import FormatError, GlogFormatter, LogSystem
+from logdial._console import ConsoleHandler
+from logdial._files import FileHandler
 from logdial._formatting import PercentFormatter
-from logdial._handlers import TAG, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter, is_logdial_handler
+from logdial._handlers import TAG, NullHandler, RoutingFormatter, is_logdial_handler
 
 HERE = Path(__file__).resolve().parent
 #: A glog time stamp, for lines whose time is the real one.

@@ -70,9 +70,11 @@ class TestExports:
 #: The modules ``import logdial`` loads (and all that a program giving no settings uses).
 EAGER_MODULES = [
     "logdial._apply",
+    "logdial._console",
     "logdial._env",
     "logdial._errors",
     "logdial._fast",
+    "logdial._files",
     "logdial._forks",
     "logdial._formatting",
     "logdial._frozen",

@@ -14,11 +14,13 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 
+from ._console import CONSOLES, ConsoleHandler
 from ._env import EnvConfig
 from ._errors import FormatError
+from ._files import FileHandler
 from ._forks import Callbacks
 from ._formatting import NO_RANK, GlogFormatter, PercentFormatter, escape_controls, is_json, no_context
-from ._handlers import CONSOLES, ConsoleHandler, FileHandler, NullHandler, RoutingFormatter
+from ._handlers import NullHandler, RoutingFormatter
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:

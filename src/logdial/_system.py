@@ -30,10 +30,10 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final, Literal
 
+    from ._console import Console
     from ._context import TraceContext
     from ._fields import RecordFields
     from ._grammar import Item, ParseResult, Problem, RankSet
-    from ._handlers import Console
     from ._tracing import Encoding, Tracer, _no_payload
 
     Precedence = Literal["env", "api"]
@@ -150,7 +150,7 @@ class LogSystem:
         self._outputs = Outputs(name, console, propagate)  # its choices, its handlers
         on_capture_change(self._remake_outputs)
         # Where records that could not be formatted were logged, shared by the handlers
-        # so that each bad call is reported once (see _handlers._ReportsOnce).
+        # so that each bad call is reported once (see _handlers.ReportsOnce).
         self._error_sites: set[tuple[str, int]] = set()
         # Made on first use (see _trace_api): a program that never traces nor opens a
         # trace context does not import the tracing modules.

@@ -309,7 +309,10 @@ class TestTrace:
 _LOGGING_CODE = frozenset(
     {
         logging.__file__,
-        *(str(Path(logdial.__file__).with_name(n)) for n in ("_handlers.py", "_formatting.py", "_fast.py")),
+        *(
+            str(Path(logdial.__file__).with_name(n))
+            for n in ("_handlers.py", "_console.py", "_files.py", "_formatting.py", "_fast.py")
+        ),
     }
 )
 

@@ -27,7 +27,7 @@ from tests.reliability._support import messages
 from tests.subprocesses import child_environ, read_pty, run_code
 
 from logdial import LogSystem
-from logdial._handlers import ROTATION_CHECK
+from logdial._files import ROTATION_CHECK
 
 THREADS = 4
 RECORDS = 20_000

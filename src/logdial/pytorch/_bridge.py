@@ -33,7 +33,7 @@ _Call = tuple[str | None, Mapping[str, int | bool] | None, dict[str, int | bool 
 
 def notice(message: str) -> None:
     """
-    Say something in one line on stderr, outside logging (see ``_handlers.notice``).
+    Say something in one line on stderr, outside logging (see ``_notices.notice``).
     """
     _notice(_PREFIX + " ".join(message.split()))
 
