@@ -15,13 +15,7 @@ from ._notices import notice
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
-    from typing import Final, Literal, TextIO, TypeVar
-
-    Console = Literal["stderr", "stdout", "none"]
-    _T = TypeVar("_T")
-    _StreamHandler = logging.StreamHandler[TextIO]
-else:
-    _StreamHandler = logging.StreamHandler
+    from typing import Final
 
 __all__ = [
     "TAG",
