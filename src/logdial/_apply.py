@@ -97,6 +97,13 @@ class Plan(Frozen):
             {*self.settings.levels, *(name for name, art in self.artifact_loggers.items() if art in artifacts)}
         )
 
+    def is_named(self, name: str) -> bool:
+        """
+        Whether the settings name logger ``name`` explicitly (one of ``named()``, found
+        without going over the others).
+        """
+        return name in self.settings.levels or self.artifact_loggers.get(name) in self.settings.artifacts
+
 
 class OwnLevelFilter(logging.Filter):
     """
@@ -330,10 +337,10 @@ class Applier:
         names = list(names)
         attached = False
         changed = self.floor_filter.add(plan, names)
-        named = plan.named()
-        if named != self.named:  # a pending setting names what was just registered
-            self.named = named
-            enable_named([name for name in names if name in named])
+        newly_named = [name for name in names if plan.is_named(name)]  # (a pending setting names them)
+        if newly_named:
+            self.named = self.named.union(newly_named)
+            enable_named(newly_named)
         known = logging.Logger.manager.loggerDict
         fresh = set()
         components = plan.registry.logger_names if self.placement == "components" else frozenset()
@@ -380,20 +387,16 @@ class Applier:
         # run before init()). A cheap test, at each setting and each change of level.
         if not self.handlers:
             return True
-        refs = getattr(logging, "_handlerList", None)
-        if not isinstance(refs, list):
-            return True
-        listed = {id(ref()) for ref in refs}
-        return any(id(handler) not in listed for handler in self.handlers)
+        listed = _listed_handlers()
+        return listed is None or any(id(handler) not in listed for handler in self.handlers)
 
     def _enable_named(self) -> None:
         enable_named(self.named)
         # Back in logging's list, so that the next check passes, and logging flushes and
         # closes them at exit as it does every handler.
         add_ref = getattr(logging, "_addHandlerRef", None)
-        refs = getattr(logging, "_handlerList", None)
-        if callable(add_ref) and isinstance(refs, list):
-            listed = {id(ref()) for ref in refs}
+        listed = _listed_handlers()
+        if callable(add_ref) and listed is not None:
             for handler in self._all_handlers():
                 if id(handler) not in listed:
                     add_ref(handler)
@@ -592,6 +595,13 @@ def _watch_root_cache(applier: Applier) -> None:
     if type(cache) is not _RootCache:
         with logging._lock:  # type: ignore[attr-defined]
             root._cache = _RootCache(cache)  # type: ignore[attr-defined]
+
+
+def _listed_handlers() -> set[int] | None:
+    # The ids of the handlers in logging's list (which it flushes and closes at exit, and
+    # dictConfig and fileConfig empty); None where this Python keeps no such list.
+    refs = getattr(logging, "_handlerList", None)
+    return {id(ref()) for ref in refs} if isinstance(refs, list) else None
 
 
 def enable_named(names: Collection[str]) -> None:

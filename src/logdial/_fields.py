@@ -31,16 +31,8 @@ if TYPE_CHECKING:
 
     from ._formatting import ArtifactOf, RankView
 
-__all__ = ["FIELDS", "ComponentIndex", "RecordFields"]
+__all__ = ["ComponentIndex", "RecordFields"]
 
-#: The attribute names, in the order they are set.
-FIELDS: Final = (
-    "logdial.system",
-    "logdial.component",
-    "logdial.artifact",
-    "logdial.rank",
-    *(f"logdial.{key}" for key in CONTEXT_FIELDS),
-)
 _CONTEXT_ATTRIBUTES: Final = tuple((key, f"logdial.{key}") for key in CONTEXT_FIELDS)
 _MEMO_LIMIT: Final = 4096
 
