@@ -393,7 +393,7 @@ def _upgrade(logger: logging.Logger) -> FastLogger:
     Make an existing logger a ``FastLogger`` in place (the same object, its handlers,
     filters, level and holders kept): a plain ``Logger`` becomes one; another class
     becomes a subclass of both, its own methods first. Raises TypeError where Python
-    cannot change the object's class (a class with slots of its own, say).
+    cannot give the object the combined class (a logger class that refuses subclasses, say).
     """
     cls = type(logger)
     fast = _upgraded_classes.get(cls)

@@ -316,7 +316,7 @@ class LogSystem:
 
         Raises:
             RegistrationError: when the logger exists as an object whose class Python
-                cannot change (a logger class with ``__slots__`` of its own).
+                cannot change to a FastLogger (a logger class that refuses subclasses, say).
         """
         check_logger_name(name)
         return fast_logger(name, self._applier.floor_filter.floor)
