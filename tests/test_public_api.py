@@ -75,6 +75,7 @@ EAGER_MODULES = [
     "logdial._errors",
     "logdial._fast",
     "logdial._files",
+    "logdial._filters",
     "logdial._forks",
     "logdial._formatting",
     "logdial._frozen",
@@ -84,10 +85,15 @@ EAGER_MODULES = [
     "logdial._levels",
     "logdial._notices",
     "logdial._output",
+    "logdial._output_api",
+    "logdial._plan",
+    "logdial._rank_api",
     "logdial._ranks",
     "logdial._registry",
     "logdial._settings",
+    "logdial._sources",
     "logdial._system",
+    "logdial._trace_api",
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 import logdial
 from logdial import LogSystem, RegistrationError, SettingsError
 from logdial._handlers import is_logdial_handler
+from logdial._inputs import exists
 from logdial._levels import OFF
 
 
@@ -801,7 +802,7 @@ class TestRegistrationsUnderWildcards:
                 logs.register_artifact(f"a{n}", "An artifact.", off_by_default=n % 3 == 0)
                 logs.getArtifactLogger(f"wild.c{n}", f"a{n}")
                 if read_each or n == 11:
-                    full = resolve(parse_items(settings), logs.registry, root="wild", exists=logs._exists, rank=0)
+                    full = resolve(parse_items(settings), logs.registry, root="wild", exists=exists, rank=0)
                     assert full.settings == logs.settings, (n, settings)
             incremental = {name: logging.getLogger(name).level for name in logs._applier.owned}
         finally:

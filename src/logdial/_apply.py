@@ -1,4 +1,8 @@
-"""Apply settings to the stdlib loggers a system owns: levels, propagation, logdial's handlers."""
+"""Apply a plan to the stdlib loggers a system owns: levels, propagation, logdial's handlers.
+
+The one stage that changes ``logging``'s loggers. What each logger gets is the plan's
+(``_plan``); the filters placed on loggers and handlers are in ``_filters``.
+"""
 
 from __future__ import annotations
 
@@ -7,241 +11,15 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from ._fast import loggers_state
-from ._frozen import Frozen
+from ._filters import FloorFilter, NearestCarrierFilter, OwnLevelFilter
 from ._handlers import retire_handler, sibling_of
-from ._levels import OFF
-from ._registry import Registry
-from ._settings import Settings
+from ._plan import Plan, under
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from ._fields import RecordFields
 
-__all__ = ["Applier", "FloorFilter", "NearestCarrierFilter", "OwnLevelFilter", "Plan"]
-
-
-class Plan(Frozen):
-    """
-    Everything ``Applier.apply`` needs: the settings and what is registered.
-
-    Attributes:
-        settings: the settings in force.
-        registry: the registrations.
-        artifact_loggers: artifact logger name → artifact name.
-        root: the system's root logger name.
-    """
-
-    __slots__ = ("artifact_loggers", "registry", "root", "settings")
-    _fields = ("settings", "registry", "artifact_loggers", "root")
-    settings: Settings
-    registry: Registry
-    artifact_loggers: Mapping[str, str]
-    root: str
-
-    def __init__(self, settings: Settings, registry: Registry, artifact_loggers: Mapping[str, str], root: str) -> None:
-        self._set(settings=settings, registry=registry, artifact_loggers=artifact_loggers, root=root)
-
-    def level(self, name: str) -> int:
-        """
-        The level the plan gives logger ``name``.
-        """
-        artifact = self.artifact_loggers.get(name)
-        settings = self.settings
-        if artifact is not None:
-            if artifact in settings.disabled:
-                return OFF
-            if artifact in settings.artifacts:
-                return logging.DEBUG  # an enabled artifact passes whatever its component's level
-            if self.registry.artifacts[artifact].off_by_default:
-                return OFF
-            # It follows its module's logger; if that logger's level was lowered for the
-            # loggers below it, follow the module's own level instead, as its records do.
-            module = name.rpartition(".__")[0]
-            own, floor = settings.levels.get(module), settings.floors.get(module)
-            if own is not None and floor is not None and floor < own:
-                return own
-            return logging.NOTSET
-        level = settings.levels.get(name, logging.WARNING if name == self.root else logging.NOTSET)
-        floor = settings.floors.get(name)
-        if floor is not None and floor < level:
-            # The loggers below must pass more than this one: they inherit the floor from
-            # it, and its own records are held to its level by an OwnLevelFilter.
-            return floor
-        return level
-
-    def own_levels(self) -> dict[str, int]:
-        """
-        Loggers whose own records need a higher level than the one set on them (see
-        ``level``): logger name → the level of its own records.
-        """
-        settings = self.settings
-        return {
-            name: settings.levels[name]
-            for name, floor in settings.floors.items()
-            if name in settings.levels and floor < settings.levels[name]
-        }
-
-    def owned(self) -> set[str]:
-        """
-        The loggers the plan configures.
-        """
-        return {self.root, *self.registry.logger_names, *self.artifact_loggers, *self.settings.levels}
-
-    def named(self) -> frozenset[str]:
-        """
-        The loggers the settings name explicitly (a level, or an enabled artifact): they
-        show whatever ``logger.disabled`` says, as do the loggers below them.
-        """
-        artifacts = self.settings.artifacts
-        return frozenset(
-            {*self.settings.levels, *(name for name, art in self.artifact_loggers.items() if art in artifacts)}
-        )
-
-    def is_named(self, name: str) -> bool:
-        """
-        Whether the settings name logger ``name`` explicitly (one of ``named()``, found
-        without going over the others).
-        """
-        return name in self.settings.levels or self.artifact_loggers.get(name) in self.settings.artifacts
-
-
-class OwnLevelFilter(logging.Filter):
-    """
-    On a logger whose level was lowered for the loggers below it, holds its own records
-    to its own level (a logger's filters see only the records made on it).
-    """
-
-    def __init__(self, level: int) -> None:
-        super().__init__()
-        self.level = level
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """
-        Whether ``record`` reaches the logger's own level.
-        """
-        return record.levelno >= self.level
-
-
-class FloorFilter(logging.Filter):
-    """
-    Holds back records of loggers below a "floor" (see ``Settings.floors``) that are under
-    the floor's level, on logdial's handlers, so that loggers created after the settings
-    were applied are covered too. With no floors it passes everything at once.
-
-    It also carries the rank filter's level to ``FastLogger`` flags (see ``floor``), and
-    while the rank is unknown calls ``poll`` before each record: the rank may become known
-    (``torch.distributed`` initialised after ``init()``), and the handlers' level then
-    changes, too late for the record at hand, which this filter holds to it instead.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.floors: Mapping[str, int] = {}
-        self.explicit: set[str] = set()
-        self.own: Mapping[str, int] = {}
-        #: The level logdial's handlers pass on this rank (``Applier.rank_level``).
-        self.rank_level = 0
-        #: The loggers whose records reach only logdial's handlers: the tops, unless they
-        #: propagate. Below them the rank filter's level also holds back FastLogger calls.
-        self.rank_scope: frozenset[str] = frozenset()
-        #: Called before each record while the rank is unknown, else ``None``.
-        self.poll: Callable[[], None] | None = None
-
-    def update(self, plan: Plan) -> None:
-        """
-        Take the floors, and the loggers with a level of their own, from ``plan``.
-        """
-        explicit = {plan.root, *plan.settings.levels}
-        explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
-        self.explicit, self.floors = explicit, plan.settings.floors
-        self.own = plan.own_levels()
-
-    def add(self, plan: Plan, names: Iterable[str]) -> set[str]:
-        """
-        Take newly configured loggers ``names`` (the settings unchanged) into account,
-        without going over the others; return those whose floor changed (with the loggers
-        below them).
-        """
-        new = {n for n in names if n not in self.explicit and plan.level(n) != logging.NOTSET}
-        self.explicit.update(new)  # in place: a record's membership test sees before or after
-        return new
-
-    def floor(self, name: str) -> int:
-        """
-        The level records of logger ``name`` must reach, beyond their loggers' levels:
-        the floor of the nearest ancestor that has one, unless a logger on the way (or
-        ``name`` itself) has a level of its own in the settings; for a logger whose level
-        was lowered for those below it, its own level; and at least the rank filter's
-        level when only logdial's handlers see its records. 0 when there is none.
-        """
-        level = self._settings_floor(name) if self.floors else 0
-        rank_level = self.rank_level
-        if rank_level > level:
-            probe = name
-            while True:
-                if probe in self.rank_scope:
-                    return rank_level
-                cut = probe.rfind(".")
-                if cut < 0:
-                    break
-                probe = probe[:cut]
-        return level
-
-    def _settings_floor(self, name: str) -> int:
-        floors = self.floors
-        if not floors:
-            return 0
-        if name in self.explicit:
-            return self.own.get(name, 0)
-        while (cut := name.rfind(".")) > 0:
-            name = name[:cut]
-            floor = floors.get(name)
-            if floor is not None:
-                return floor
-            if name in self.explicit:
-                return 0
-        return 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """
-        Whether ``record`` reaches its floor (and, just after the rank became known, the
-        rank filter's level).
-        """
-        poll = self.poll
-        if poll is not None:
-            poll()
-            if record.levelno < self.rank_level:
-                return False
-        # A logger's own level is held by its OwnLevelFilter, which sees only its records.
-        if not self.floors or record.name in self.explicit:
-            return True
-        return record.levelno >= self._settings_floor(record.name)
-
-
-class NearestCarrierFilter(logging.Filter):
-    """
-    On a handler object of logger ``name``, when each of a system's loggers carries
-    handler objects of its own: passes a record only when ``name`` is the nearest
-    logger above it (or its own) that carries logdial's handlers, so that a record that
-    propagates past several of them (``propagate=True``, for caplog) is written once.
-    """
-
-    def __init__(self, name: str, carriers: Collection[str]) -> None:
-        super().__init__()
-        self.carrier = name
-        self.carriers = carriers
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """
-        Whether this handler's logger is the nearest carrier of ``record``'s logger.
-        """
-        name, carriers = record.name, self.carriers
-        while name not in carriers:
-            cut = name.rfind(".")
-            if cut < 0:
-                return False  # not under any carrier: a record of another system's logger
-            name = name[:cut]
-        return name == self.carrier
+__all__ = ["Applier", "clear_caches_below", "enable_named", "relink"]
 
 
 def _tops(names: Iterable[str]) -> set[str]:
@@ -255,10 +33,6 @@ def _tops(names: Iterable[str]) -> set[str]:
         if not any(".".join(parts[:i]) in pool for i in range(1, len(parts))):
             tops.add(name)
     return tops
-
-
-def _under(name: str, root: str) -> bool:
-    return name == root or name.startswith(root + ".")
 
 
 class Applier:
@@ -371,6 +145,20 @@ class Applier:
             self._set_rank_level()
             _clear_level_caches()
 
+    def preset(self, plan: Plan, names: Iterable[str]) -> None:
+        """
+        Before the system is initialised: give the artifact loggers among ``names`` their
+        levels (and nothing else), so that an artifact that is off stays quiet until then.
+        """
+        changed = set()
+        for name in names:
+            level = plan.level(name)
+            logger = logging.getLogger(name)
+            if name in plan.artifact_loggers and logger.level != level:
+                logger.level = level  # not setLevel: it clears every logger's cache
+                changed.add(name)
+        clear_caches_below(changed)
+
     def recheck(self) -> None:
         """
         After any change of level anywhere (the stdlib clears every level cache, and
@@ -454,7 +242,7 @@ class Applier:
 
     def _set_level(self, name: str, level: int) -> None:
         logger = logging.getLogger(name)
-        if not _under(name, self.root) and name not in self._saved:
+        if not under(name, self.root) and name not in self._saved:
             self._saved[name] = (logger.level, logger.propagate)
         logger.level = level  # not setLevel: that clears every logger's cache, per call
 

@@ -8,18 +8,24 @@ source of settings into ``Settings``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 
+from ._errors import SettingsError
+from ._frozen import Frozen
 from ._levels import level_name, parse_level
+from ._notices import cannot_load
 from ._registry import Registry
+from ._settings import Settings, format_problems, resolve, resolve_name
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from typing import Final
 
     from ._grammar import Item, ParseResult, Problem
+    from ._settings import NamePart, Resolution
 
-__all__ = ["A_LEVEL", "MAX_SETTINGS_LENGTH", "api_items", "level_of", "too_long"]
+__all__ = ["A_LEVEL", "MAX_SETTINGS_LENGTH", "Inputs", "Reading", "api_items", "exists", "level_of", "too_long"]
 
 #: The longest settings string taken (variable or call): anything longer is refused whole.
 #: Resolving costs time and memory with every item, and real settings are a few hundred characters.
@@ -105,3 +111,180 @@ def _keyword_item(key: str, value: object, problems: list[Problem], registry: Re
         accepted = ", ".join(["all", *registry.components, *registry.artifacts, "modules"])
         problems.append(Problem(-1, f"{key}={value!r}", f"unknown keyword; {did}accepted: {accepted}"))
     return None
+
+
+def exists(name: str) -> bool:
+    """
+    Whether an unregistered dotted ``name`` may be configured: a logger that exists, or a
+    module that can be found (without importing anything).
+    """
+    from ._modules import module_exists  # when used, not at import
+
+    return name in logging.Logger.manager.loggerDict or module_exists(name)
+
+
+class Reading(Frozen):
+    """
+    What ``{P}_LOGS`` gives (see ``Inputs.variable``).
+
+    Attributes:
+        settings: its settings, or ``None`` when it is unset or cannot be used.
+        parsed: its items, or ``None``.
+        pending: those of its items that name what is not registered yet.
+    """
+
+    __slots__ = ("parsed", "pending", "settings")
+    _fields = ("settings", "parsed", "pending")
+    settings: Settings | None
+    parsed: ParseResult | None
+    pending: tuple[Item, ...]
+
+    def __init__(
+        self, settings: Settings | None = None, parsed: ParseResult | None = None, pending: tuple[Item, ...] = ()
+    ) -> None:
+        self._set(settings=settings, parsed=parsed, pending=pending)
+
+
+_NOTHING_READ: Final = Reading()
+
+
+class Inputs:
+    """
+    One system's input stage: its settings strings, ``set_logs`` arguments and variable,
+    resolved against its registrations (``registry_of()``) for its rank (``rank_of()``),
+    with errors that name the system's variable.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        var: str,
+        root: str,
+        registry_of: Callable[[], Registry],
+        rank_of: Callable[[], int | None],
+    ) -> None:
+        self.name, self.var, self.root = name, var, root
+        self._registry_of, self._rank_of = registry_of, rank_of
+
+    def error(self, problems: tuple[Problem, ...], where: str) -> SettingsError:
+        """
+        The error for ``problems`` in the settings ``where`` names.
+        """
+        message = format_problems(problems, where, f"{self.var}=help lists all names.")
+        return SettingsError(message, tuple(f"{p.text}: {p.reason}" for p in problems))
+
+    def check_length(self, settings: str, where: str) -> None:
+        """
+        Raises:
+            SettingsError: for a string longer than ``MAX_SETTINGS_LENGTH``.
+        """
+        problem = too_long(settings)
+        if problem is not None:
+            raise self.error((problem,), where)
+
+    def resolve(self, parsed: ParseResult) -> Resolution:
+        """
+        ``parsed`` resolved for the rank now.
+        """
+        return resolve(parsed, self._registry_of(), root=self.root, exists=exists, rank=self._rank_of())
+
+    def resolve_one(self, parsed: ParseResult, name: str) -> NamePart:
+        """
+        What ``parsed`` makes of registered ``name`` alone, for the rank now (see ``resolve_name``).
+        """
+        return resolve_name(parsed, self._registry_of(), name, root=self.root, exists=exists, rank=self._rank_of())
+
+    def parse(self, settings: str, rank: int | None) -> Settings:
+        """
+        ``LogSystem.parse``: ``settings`` for ``rank``, reading nothing else.
+
+        Raises:
+            SettingsError, TypeError, ValueError: as ``LogSystem.parse`` says.
+        """
+        from ._grammar import parse_items  # when used, not at import
+
+        if not isinstance(settings, str):
+            raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
+        if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool)):
+            raise TypeError(f"rank must be an int or None, not {rank!r}")
+        if rank is not None and rank < 0:
+            raise ValueError(f"rank must be 0 or more, not {rank}")
+        self.check_length(settings, f"{self.name} settings")
+        resolution = resolve(parse_items(settings), self._registry_of(), root=self.root, exists=exists, rank=rank)
+        if resolution.problems:
+            raise self.error(resolution.problems, f"{self.name} settings")
+        return resolution.settings
+
+    def from_api(
+        self, settings: str | None, modules: Mapping[str, int | str] | None, values: Mapping[str, object]
+    ) -> Settings:
+        """
+        What a ``set_logs`` or ``override`` call asks for.
+
+        Raises:
+            SettingsError: naming every invalid argument and item.
+        """
+        if settings is not None and not isinstance(settings, str):
+            raise SettingsError(
+                f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
+                "give levels and switches as keywords, e.g. set_logs(dynamo=logging.DEBUG, graph_code=True)"
+            )
+        self.check_length(settings or "", "set_logs() settings")
+        registry = self._registry_of()
+        combined, module_names = api_items(settings, modules, values, registry)
+
+        def given(name: str) -> bool:  # names given in modules= are taken as they are
+            return name in module_names or exists(name)
+
+        resolution = resolve(combined, registry, root=self.root, exists=given, rank=self._rank_of())
+        if resolution.problems:
+            raise self.error(resolution.problems, "set_logs() settings")
+        return resolution.settings
+
+    def variable(self, logs: str | None, strict: bool, report: Callable[[str], None]) -> Reading:
+        """
+        ``{P}_LOGS`` as ``init()`` reads it: its problems reported (``report``) and its
+        valid items used, unless ``strict``.
+
+        Raises:
+            SettingsError: in strict mode, for an invalid or too long value.
+        """
+        if logs is not None and len(logs) > MAX_SETTINGS_LENGTH:
+            try:
+                self.check_length(logs, self.var)
+            except SettingsError as refused:
+                if strict:
+                    raise
+                report(f"{refused}\nNone of its items is applied.")
+            return _NOTHING_READ
+        if logs is None:
+            return _NOTHING_READ
+        try:
+            from ._grammar import parse_items  # only with settings to parse: not at import
+
+            parsed = parse_items(logs)
+            resolution = self.resolve(parsed)
+        except OSError as exc:  # a module loaded on first use cannot be read (no descriptor left)
+            report(f"{self.var} cannot be read now: {cannot_load(exc)}; the defaults apply")
+            return _NOTHING_READ
+        if resolution.problems and resolution.settings.help is None:
+            error = self.error(resolution.problems, f"{self.var}={logs!r}")
+            if strict:
+                raise error
+            report(f"{error}\nThe other items are applied; names not registered yet are kept "
+                   "for plugins that register them later.")  # fmt: skip
+        return Reading(resolution.settings, parsed, resolution.unknown)
+
+    def for_rank(self, settings: Settings) -> Settings:
+        """
+        ``settings`` resolved again for the rank now, if it has items with ranks. Every item
+        in it was valid once, so a module it names is taken as it is.
+        """
+        if not any(item.ranks is not None for item in settings.items):
+            return settings
+        from ._grammar import ParseResult  # loaded: the items were parsed
+
+        parsed = ParseResult(settings.items, ())
+        return resolve(
+            parsed, self._registry_of(), root=self.root, exists=lambda name: True, rank=self._rank_of()
+        ).settings

@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final
 
-__all__ = ["NOTICE_LIMIT", "Notices", "notice"]
+__all__ = ["NOTICE_LIMIT", "Notices", "cannot_load", "notice"]
 
 #: How many different notices (settings errors, unusable outputs, failing trace
 #: callbacks) a system prints and remembers until ``reset()``; one line then says that
@@ -40,6 +40,13 @@ def notice(message: str) -> None:
             stream.flush()
 
 
+def cannot_load(exc: OSError) -> str:
+    """
+    Why a part of logdial loaded on first use is missing, for a notice.
+    """
+    return f"cannot load a part of logdial ({exc.strerror or exc})"
+
+
 class Notices:
     """
     One system's notices: each distinct message once, at most ``NOTICE_LIMIT`` of them.
@@ -48,7 +55,18 @@ class Notices:
     def __init__(self, system: str) -> None:
         self.system = system
         self.said: set[str] = set()
+        self._firsts: set[str] = set()
         self._capped = False
+
+    def first(self, key: str) -> bool:
+        """
+        Whether ``key`` comes for the first time: for what is said another way once (a
+        warning).
+        """
+        if key in self._firsts:
+            return False
+        self._firsts.add(key)
+        return True
 
     def once(self, message: str) -> None:
         """
@@ -69,4 +87,5 @@ class Notices:
         Forget what was said: it may be said again.
         """
         self.said.clear()
+        self._firsts.clear()
         self._capped = False

@@ -160,8 +160,25 @@ class Outputs:
             the new ones are in place.
     """
 
-    def __init__(self, name: str, console: str, propagate: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        console: str,
+        propagate: bool,
+        *,
+        formatter: Callable[[str | None, bool], logging.Formatter],
+        logger_formats: Callable[[str], logging.Formatter | None],
+        out_path: Callable[[str], str],
+        report: Callable[[str], None],
+    ) -> None:
         self.name = name
+        self.formatter = formatter
+        self._logger_formats = logger_formats
+        self.out_path = out_path
+        self._report = report
+        #: Where records that could not be formatted were logged, shared by the handlers
+        #: so that each bad call is reported once (see _handlers.ReportsOnce).
+        self.error_sites: set[tuple[str, int]] = set()
         self._defaults: dict[str, object] = {"console": console, "propagate": propagate}
         self.explicit: dict[str, object] = {}
         self.handlers: tuple[logging.Handler, ...] = ()
@@ -177,25 +194,17 @@ class Outputs:
         """
         return bool(self._chosen().get("propagate", self._defaults["propagate"]))
 
-    def build(
-        self,
-        env: EnvConfig,
-        strict: bool,
-        *,
-        formatter: Callable[[str | None, bool], logging.Formatter],
-        logger_formats: Callable[[str], logging.Formatter | None],
-        error_sites: set[tuple[str, int]],
-        out_path: Callable[[str], str],
-        report: Callable[[str], None],
-    ) -> tuple[logging.Handler, ...]:
+    def build(self, env: EnvConfig, strict: bool) -> tuple[logging.Handler, ...]:
         """
         The handlers for the choices in force and ``env``; what the environment gives
-        that cannot be used is reported (``report``) and replaced by the default, unless
-        ``strict`` (then a bad format raises). Sets ``handlers`` and ``retired``.
+        that cannot be used is reported and replaced by the default, unless ``strict``
+        (then a bad format raises). Sets ``handlers`` and ``retired``.
 
         Raises:
             FormatError: for an invalid format, when ``strict``.
         """
+        formatter, logger_formats, error_sites = self.formatter, self._logger_formats, self.error_sites
+        out_path, report = self.out_path, self._report
         chosen = self._chosen()
         console = chosen.get("console", env.console or self._defaults["console"])
         if console not in CONSOLES:
@@ -237,3 +246,13 @@ class Outputs:
         self.retired = [h for h in self.handlers if h not in made]
         self.handlers = made
         return made
+
+    def reset(self) -> tuple[logging.Handler, ...]:
+        """
+        Forget the choices of ``set_output`` and the sites of bad records; return the
+        handlers made last, which it no longer holds, for the system to retire.
+        """
+        handlers, self.handlers = self.handlers, ()
+        self.explicit.clear()
+        self.error_sites.clear()
+        return handlers

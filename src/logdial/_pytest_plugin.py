@@ -26,6 +26,5 @@ def logdial_logs() -> Iterator[LogCapture]:
     """
     from .testing import LogCapture
 
-    capture = LogCapture()
-    with capture._active():
+    with LogCapture() as capture:
         yield capture

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["RANK_VARIABLES", "RankWatch", "detect_rank"]
+from ._errors import SettingsError
+from ._frozen import Frozen
+from ._inputs import A_LEVEL, level_of
+from ._levels import OFF
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from ._grammar import RankSet
+
+__all__ = ["RANK_VARIABLES", "RankFilter", "RankWatch", "detect_rank"]
 
 #: The variables launchers set, in the order they are read: torchrun, accelerate and
 #: DeepSpeed set RANK; Slurm SLURM_PROCID; Open MPI OMPI_COMM_WORLD_RANK; MPICH and
@@ -79,14 +89,34 @@ class RankWatch:
             detection reads the launchers' variables there too.
     """
 
-    __slots__ = ("_detected", "environ", "prefix", "provider", "rank")
+    __slots__ = ("_detected", "_told", "environ", "on_rank", "prefix", "provider", "rank")
 
     def __init__(self) -> None:
         self.provider: Callable[[], int | None] | None = None
         self.rank: int | None = None
         self.prefix = ""
         self.environ: Mapping[str, str] | None = None
+        #: Told the rank when a look after detection finds it (see ``look``); returns
+        #: whether it took it (else it is told again at the next look).
+        self.on_rank: Callable[[int], bool] | None = None
         self._detected = False
+        self._told = True
+
+    def look(self) -> None:
+        """
+        Before each record while the rank is unknown (``FloorFilter.poll``): look where a
+        rank can appear after ``init()`` (the provider, ``torch.distributed`` once imported),
+        and push a rank found to ``on_rank``. Costs one dictionary lookup while nothing
+        could know it; never raises.
+        """
+        if self.rank is None:
+            if self.provider is None and "torch.distributed" not in sys.modules:
+                return  # nothing could know it yet (current() would say so, at the cost of a call)
+            if self.current() is None:
+                return
+        if not self._told:
+            told = self.on_rank
+            self._told = told is None or told(self.rank)  # type: ignore[arg-type]
 
     def detect(self, environ: Mapping[str, str] | None = None) -> int | None:
         """
@@ -116,7 +146,10 @@ class RankWatch:
             # variables were read at detection and do not change).
             provider = self.provider
             rank = _torch_rank() if provider is None else provider()
-            return None if rank is None else self._keep(rank)
+            if rank is None:
+                return None
+            self._told = False  # learned after detection: to be pushed (see look)
+            return self._keep(rank)
         except Exception:  # a failing provider, a half-initialised torch: no rank, for now
             return None
 
@@ -130,7 +163,7 @@ class RankWatch:
         """
         Forget the rank: the next ``current()`` detects it afresh.
         """
-        self.rank, self.prefix, self._detected = None, "", False
+        self.rank, self.prefix, self._detected, self._told = None, "", False, True
 
     def set_provider(self, provider: Callable[[], int | None] | None) -> None:
         """
@@ -138,3 +171,57 @@ class RankWatch:
         """
         self.provider = provider
         self.forget()
+
+
+class RankFilter(Frozen):
+    """
+    Which ranks log to logdial's console and file, and what the others pass.
+
+    Attributes:
+        ranks: the ranks that log, or ``None`` for every rank.
+        others: the level the other ranks need, or ``None`` for silence.
+    """
+
+    __slots__ = ("others", "ranks")
+    _fields = ("ranks", "others")
+    ranks: RankSet | None
+    others: int | None
+
+    def __init__(self, ranks: RankSet | None = None, others: int | None = logging.ERROR) -> None:
+        self._set(ranks=ranks, others=others)
+
+    @classmethod
+    def chosen(cls, ranks: str | int | Iterable[int] | None, others: object) -> RankFilter:
+        """
+        The filter ``set_ranks(ranks, others=others)`` asks for.
+
+        Raises:
+            SettingsError: for a string that is not a list of ranks.
+            ValueError: for a rank that is not an int >= 0, or another ``others`` than a
+                level or ``None``.
+        """
+        from ._grammar import RankSet, parse_ranks  # when used, not at import
+
+        chosen: RankSet | None = None
+        if isinstance(ranks, str):
+            try:
+                chosen = parse_ranks(ranks)
+            except ValueError as exc:
+                raise SettingsError(f"invalid set_ranks({ranks!r}): {exc}") from None
+        elif isinstance(ranks, int):  # one rank (True is refused as a rank)
+            chosen = RankSet.of([ranks])
+        elif ranks is not None:
+            chosen = RankSet.of(ranks)
+        level = None if others is None else level_of(others)
+        if others is not None and level is None:
+            raise ValueError(f"others must be {A_LEVEL}, or None for silence, not {others!r}")
+        return cls(chosen, level)
+
+    def level(self, rank: int | None) -> int:
+        """
+        The level logdial's handlers pass on ``rank``: all (0) but on a rank left out.
+        """
+        ranks = self.ranks
+        if ranks is None or rank is None or rank in ranks:
+            return logging.NOTSET
+        return OFF if self.others is None else self.others

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from ._frozen import Frozen
 from ._levels import parse_level
-from ._registry import Registry, copy_mapping
+from ._registry import Registry
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -187,126 +187,6 @@ def resolve_name(
     for item in parsed.items:
         state.add(item)
     return NamePart(state.levels, state.components, state.artifacts, state.disabled, state.floors())
-
-
-def merge_name(settings: Settings, part: NamePart, name: str, loggers: tuple[str, ...]) -> Settings:
-    """
-    ``settings`` with what ``part`` (from ``resolve_name``) says of ``name`` and its
-    ``loggers``: what a full resolution with ``name`` registered gives, when no other
-    component covers those loggers. ``settings`` itself when that changes nothing.
-    """
-
-    def merged(old: Mapping[str, int], new: Mapping[str, int], keys: tuple[str, ...]) -> Mapping[str, int]:
-        if all(old.get(k) == new.get(k) for k in keys):
-            return old
-        out = copy_mapping(old)  # (at C speed)
-        for key in keys:
-            if key in new:
-                out[key] = new[key]
-            else:
-                out.pop(key, None)
-        return MappingProxyType(out)
-
-    def member(old: frozenset[str], new: AbstractSet[str]) -> frozenset[str]:
-        if (name in old) == (name in new):
-            return old
-        return old | {name} if name in new else old - {name}
-
-    levels = merged(settings.levels, part.levels, loggers)
-    artifacts = member(settings.artifacts, part.artifacts)
-    disabled = member(settings.disabled, part.disabled)
-    components = merged(settings.components, part.components, (name,))
-    floors = merged(settings.floors, part.floors, loggers)
-    if (
-        levels is settings.levels
-        and artifacts is settings.artifacts
-        and disabled is settings.disabled
-        and components is settings.components
-        and floors is settings.floors
-    ):
-        return settings  # nothing it says concerns the name
-    return Settings(
-        levels=levels,
-        artifacts=artifacts,
-        disabled=disabled,
-        components=components,
-        modules=settings.modules,
-        floors=floors,
-        help=settings.help,
-        items=settings.items,
-    )
-
-
-class Unfolded:
-    """
-    What registrations under a wildcard added to the settings in force and what is not
-    folded into them yet (see ``LogSystem._registered``): so that a burst of registrations
-    costs one copy of the settings' maps, when they are next read, not one per name.
-
-    Only additions: ``resolve_name`` for a name that is new, whose loggers no setting
-    reaches otherwise (else the caller merges at once).
-    """
-
-    __slots__ = ("artifacts", "components", "disabled", "levels")
-
-    def __init__(self) -> None:
-        self.levels: dict[str, int] = {}
-        self.components: dict[str, int] = {}
-        self.artifacts: set[str] = set()
-        self.disabled: set[str] = set()
-
-    def add(self, part: NamePart, name: str, loggers: tuple[str, ...]) -> None:
-        """
-        Take what ``part`` says of ``name`` and its ``loggers``.
-        """
-        self.levels.update((k, part.levels[k]) for k in loggers if k in part.levels)
-        if name in part.components:
-            self.components[name] = part.components[name]
-        if name in part.artifacts:
-            self.artifacts.add(name)
-        if name in part.disabled:
-            self.disabled.add(name)
-
-    def over(self, settings: Settings, name: str) -> Settings:
-        """
-        ``settings`` as seen by the loggers of ``name``, with what is not folded yet: the
-        levels through a chain (no copy), the artifact ``name``'s own switch.
-        """
-        import collections  # only for a burst of registrations under a wildcard
-
-        return Settings(
-            levels=MappingProxyType(collections.ChainMap(self.levels, settings.levels)),  # type: ignore[arg-type]
-            artifacts=frozenset({name} & self.artifacts) | (settings.artifacts & {name}),
-            disabled=frozenset({name} & self.disabled) | (settings.disabled & {name}),
-            components=settings.components,
-            modules=settings.modules,
-            floors=settings.floors,
-            help=settings.help,
-            items=settings.items,
-        )
-
-    def fold(self, settings: Settings) -> Settings:
-        """
-        ``settings`` with everything taken in: one copy of each map that changes.
-        """
-
-        def with_added(old: Mapping[str, int], new: dict[str, int]) -> Mapping[str, int]:
-            if not new:
-                return old
-            out = copy_mapping(old)
-            out.update(new)
-            return MappingProxyType(out)
-
-        return Settings(
-            levels=with_added(settings.levels, self.levels),
-            artifacts=settings.artifacts | self.artifacts if self.artifacts else settings.artifacts,
-            disabled=settings.disabled | self.disabled if self.disabled else settings.disabled,
-            components=with_added(settings.components, self.components),
-            modules=settings.modules,
-            floors=settings.floors,
-            help=settings.help,
-            items=settings.items,
-        )
 
 
 class _Builder:

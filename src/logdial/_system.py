@@ -1,53 +1,51 @@
-"""LogSystem: the one stateful object; owns the registry, the settings in force and the handlers."""
+"""LogSystem: the one stateful object; owns the registry, the settings in force and the handlers.
+
+Each public method checks its arguments, asks a pure builder for the new value (``_inputs``
+and ``_settings`` for settings, ``_sources`` for where they came from, ``_ranks`` for the
+rank filter, ``_output`` for the handlers), swaps it in under the lock and applies it
+(``_apply``). The structured-trace methods are in ``_trace_api``.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
-import sys
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from . import _lazy
-from ._apply import Applier, Plan, clear_caches_below
-from ._env import EnvConfig, expand_path, parse_others
-from ._errors import RegistrationError, SettingsError
+from ._apply import Applier
+from ._env import EnvConfig, expand_path
+from ._errors import RegistrationError
 from ._fast import FastLogger, fast_logger
 from ._forks import in_forked_child
 from ._handlers import retire_handler
-from ._inputs import A_LEVEL, MAX_SETTINGS_LENGTH, api_items, level_of, too_long
-from ._levels import OFF
+from ._inputs import Inputs
 from ._notices import Notices, notice
-from ._output import UNSET, Outputs, check_choices, check_console, make_formatter, on_capture_change
-from ._ranks import RankWatch
-from ._registry import RESERVED_NAMES, Artifact, Registry, check_logger_name
-from ._settings import Settings, Unfolded, format_problems, merge_name, resolve, resolve_name
+from ._output import Outputs, check_console, make_formatter
+from ._output_api import OutputMethods
+from ._plan import Plan
+from ._rank_api import RankMethods
+from ._registry import Artifact, Registry, check_logger_name
+from ._settings import Settings
+from ._sources import Sources, registration_change
+from ._trace_api import TraceMethods
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from typing import Final, Literal
 
     from ._console import Console
-    from ._context import TraceContext
     from ._fields import RecordFields
-    from ._grammar import Item, ParseResult, Problem, RankSet
-    from ._tracing import Encoding, Tracer, _no_payload
+    from ._sources import Unfolded
 
     Precedence = Literal["env", "api"]
     Placement = Literal["top", "components"]
-    Source = Literal["default", "env", "api", "override"]
 
 __all__ = ["LogSystem", "live_systems"]
-
-
-_DEFAULTS: Final = Settings()
-
-
-def _why(exc: OSError) -> str:
-    return f"cannot load a part of logdial ({exc.strerror or exc})"
 
 
 # The systems of this process (logdial's pytest fixture reaches them all).
@@ -67,7 +65,7 @@ def _track(system: LogSystem) -> None:
     _lazy.hook_fork()  # warning_once's lock too, even if it was never called here
 
 
-class LogSystem:
+class LogSystem(OutputMethods, RankMethods, TraceMethods):
     """
     A configurable logging system: named components and artifacts over stdlib loggers,
     controlled by ``{P}_LOGS`` and ``set_logs``.
@@ -136,37 +134,26 @@ class LogSystem:
         # artifact logger name -> its artifact's own formatter, read per record like the above.
         self._logger_formats: dict[str, logging.Formatter] = {}
         self._applier = Applier(root, placement)
-        self._settings_now: Settings = _DEFAULTS
-        # What registrations under a wildcard added and _settings has not folded in yet.
+        self._applier.make_fields = self._make_fields  # logdial's fields as record attributes
+        # The settings in force and where they came from, swapped whole under the lock.
+        self._sources = Sources(EnvConfig(prefix))
+        # What registrations under a wildcard added and _sources has not folded in yet.
         self._unfolded: Unfolded | None = None
-        self._source: Source = "default"
-        self._api_settings: Settings = _DEFAULTS
-        self._env = EnvConfig(prefix)
-        self._env_parsed: ParseResult | None = None
-        self._pending: tuple[Item, ...] = ()
         self._notices = Notices(name)
-        self._warned_precedence = False
-        self._initialized = False
-        self._outputs = Outputs(name, console, propagate)  # its choices, its handlers
-        on_capture_change(self._remake_outputs)
-        # Where records that could not be formatted were logged, shared by the handlers
-        # so that each bad call is reported once (see _handlers.ReportsOnce).
-        self._error_sites: set[tuple[str, int]] = set()
-        # Made on first use (see _trace_api): a program that never traces nor opens a
-        # trace context does not import the tracing modules.
-        self._tracer: Tracer | None = None
-        #: Where log lines take their trace id from before the system's own contexts
-        #: (logdial.pytorch: torch's compile id); returns None when it has none.
-        self._trace_id_source: Callable[[], str | None] | None = None
-        self._ranks = RankWatch()
-        # logdial's fields as record attributes (for handlers that are not logdial's).
-        self._applier.make_fields = self._make_fields
-        # The rank filter, (the ranks that log, the level the others need or None for
-        # silent): from set_ranks() (None until it is called), and from the environment.
-        self._explicit_ranks: tuple[RankSet | None, int | None] | None = None
-        self._env_ranks: tuple[RankSet | None, int | None] = (None, logging.ERROR)
-        self._tracing = False  # may be on: set with the trace directory
-        self._trace_explicit = False
+        self._inputs = Inputs(name, self.var, root, lambda: self._registry, lambda: self._ranks.current())  # noqa: PLW0108 (made below)
+        self._init_outputs(
+            Outputs(
+                name,
+                console,
+                propagate,
+                formatter=lambda fmt, color: self._formatter(fmt, color=color),
+                logger_formats=self._logger_formats.get,
+                out_path=self._out_path,
+                report=self._notices.once,
+            )
+        )
+        self._init_ranks(self._notices.once)
+        self._init_trace(name, prefix, self._notices.once, self.rank)
         _track(self)
 
     def _after_fork(self) -> None:
@@ -198,22 +185,20 @@ class LogSystem:
         """
         The settings in force (immutable).
         """
-        return self._settings
+        return self._now().settings
 
-    @property
-    def _settings(self) -> Settings:
-        # The settings in force, with what registrations under a wildcard added folded in.
+    def _now(self) -> Sources:
+        # The sources, with what registrations under a wildcard added folded in.
         if self._unfolded is not None:
             with self._lock:
                 unfolded, self._unfolded = self._unfolded, None
                 if unfolded is not None:
-                    self._settings_now = unfolded.fold(self._settings_now)
-        return self._settings_now
+                    self._sources = self._sources.with_settings(unfolded.fold(self._sources.settings))
+        return self._sources
 
-    @_settings.setter
-    def _settings(self, value: Settings) -> None:
-        # (every value set was made from the settings as read, or replaces them whole)
-        self._settings_now, self._unfolded = value, None
+    def _swap(self, sources: Sources) -> None:
+        # Under the lock: every value swapped in was made from the sources as read (folded).
+        self._sources, self._unfolded = sources, None
 
     def register_log(self, alias: str, logger_names: str | Iterable[str]) -> None:
         """
@@ -341,69 +326,36 @@ class LogSystem:
             fields.forget()
 
     def _registered(self, name: str, loggers: Iterable[str]) -> None:
-        # Called under the lock after a registration. The variable may name it (a plugin's
-        # name, kept pending since init: resolve it all again) or match it with a wildcard
-        # (work out what it makes of this name alone: registering stays linear).
+        # Under the lock, after a registration: what the settings make of the new name.
         self._forget_fields()
         loggers = tuple(loggers)
-        parsed = self._env_parsed
-        if parsed is not None and (
-            any(item.name == name or item.has_wildcard for item in self._pending)
-            or any(logger in self._applier.owned for logger in loggers)  # (shared with another component)
-        ):
-            settings, _ = self._resolve_env(parsed)
-            if self._source == "env" and settings != self._settings:
-                self._settings = settings
-                if self._initialized:
-                    self._apply()
-                    return
-        elif parsed is not None and self._source == "env" and any(item.has_wildcard for item in parsed.items):
-            component = self._registry.components.get(name)
-            own = component.loggers if component is not None else ()
-            part = resolve_name(
-                parsed, self._registry, name, root=self.root, exists=self._exists, rank=self._ranks.current()
-            )
-            base = self._settings_now
-            if self._initialized and not any(k in part.floors or k in base.levels for k in own):
-                # The usual case: only additions, kept apart until the settings are read
-                # next (one copy of their maps for a whole burst of registrations).
-                if self._unfolded is None:
-                    self._unfolded = Unfolded()
-                self._unfolded.add(part, name, own)
-                if loggers:  # (an artifact registered before its loggers are made has none)
-                    plan = Plan(self._unfolded.over(base, name), self._registry, self._artifact_loggers, self.root)
-                    self._applier.add(plan, loggers)
-                return
-            settings = merge_name(self._settings, part, name, own)
-            if settings is not self._settings:
-                floors_moved = settings.floors is not self._settings.floors
-                self._settings = settings
-                if self._initialized and floors_moved:  # the floor filter takes floors from a full apply
-                    self._apply()
-                    return
-        self._configure_new(loggers)
+        component = self._registry.components.get(name)
+        change = registration_change(
+            self._sources,
+            self._unfolded,
+            name,
+            component.loggers if component is not None else (),
+            shared=any(logger in self._applier.owned for logger in loggers),
+            resolver=self._inputs.resolve,
+            resolve_one=self._inputs.resolve_one,
+        )
+        self._sources, self._unfolded = change.sources, change.unfolded
+        if change.apply == "unfolded":
+            if loggers and change.unfolded is not None:  # (an artifact registered before its loggers has none)
+                settings = change.unfolded.over(self._sources.settings, name)
+                self._applier.add(Plan(settings, self._registry, self._artifact_loggers, self.root), loggers)
+        elif change.apply == "all" and self._sources.initialized:
+            self._apply()
+        else:
+            self._configure_new(loggers)
 
     def _configure_new(self, loggers: Iterable[str]) -> None:
-        names = list(loggers)
-        if self._initialized:
-            self._applier.add(self._plan(), names)
+        if self._sources.initialized:
+            self._applier.add(self._plan(), loggers)
         else:  # before init only artifact loggers are set, so an off one stays quiet
-            plan = self._plan()
-            changed = set()
-            for name in names:
-                level = plan.level(name)
-                logger = logging.getLogger(name)
-                if name in self._artifact_loggers and logger.level != level:
-                    logger.level = level  # not setLevel: it clears every logger's cache
-                    changed.add(name)
-            clear_caches_below(changed)
+            self._applier.preset(self._plan(), loggers)
 
     # -- settings -----------------------------------------------------------------
-
-    def _exists(self, name: str) -> bool:
-        from ._modules import module_exists  # when used, not at import
-
-        return name in logging.Logger.manager.loggerDict or module_exists(name)
 
     def parse(self, settings: str, *, rank: int | None = None) -> Settings:
         """
@@ -421,47 +373,7 @@ class LogSystem:
             SettingsError: naming every invalid item, its position, and the closest names.
             TypeError: for a rank that is not an int or None; ValueError: for a negative one.
         """
-        from ._grammar import parse_items  # when used, not at import
-
-        if not isinstance(settings, str):
-            raise SettingsError(f"settings must be a string, not {type(settings).__name__}")
-        if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool)):
-            raise TypeError(f"rank must be an int or None, not {rank!r}")
-        if rank is not None and rank < 0:
-            raise ValueError(f"rank must be 0 or more, not {rank}")
-        self._check_length(settings, f"{self.name} settings")
-        resolution = resolve(parse_items(settings), self._registry, root=self.root, exists=self._exists, rank=rank)
-        if resolution.problems:
-            raise self._error(resolution.problems, f"{self.name} settings")
-        return resolution.settings
-
-    def _check_length(self, settings: str, where: str) -> None:
-        problem = too_long(settings)
-        if problem is not None:
-            raise self._error((problem,), where)
-
-    def _error(self, problems: tuple[Problem, ...], where: str) -> SettingsError:
-        message = format_problems(problems, where, f"{self.var}=help lists all names.")
-        return SettingsError(message, tuple(f"{p.text}: {p.reason}" for p in problems))
-
-    def _build(
-        self, settings: str | None, modules: Mapping[str, int | str] | None, values: Mapping[str, object]
-    ) -> Settings:
-        if settings is not None and not isinstance(settings, str):
-            raise SettingsError(
-                f"set_logs() takes a settings string as its first argument, not {type(settings).__name__}; "
-                "give levels and switches as keywords, e.g. set_logs(dynamo=logging.DEBUG, graph_code=True)"
-            )
-        self._check_length(settings or "", "set_logs() settings")
-        combined, module_names = api_items(settings, modules, values, self._registry)
-
-        def exists(name: str) -> bool:  # names given in modules= are taken as they are
-            return name in module_names or self._exists(name)
-
-        resolution = resolve(combined, self._registry, root=self.root, exists=exists, rank=self._ranks.current())
-        if resolution.problems:
-            raise self._error(resolution.problems, "set_logs() settings")
-        return resolution.settings
+        return self._inputs.parse(settings, rank)
 
     def set_logs(
         self,
@@ -492,26 +404,25 @@ class LogSystem:
         10
         >>> logs.reset()
         """
-        new = self._build(settings, modules, values)
+        new = self._inputs.from_api(settings, modules, values)
         with self._lock:
             self._ensure_init()
             if new.help is not None:
                 notice(self.help_message(verbose=new.help == "full"))
                 return
-            self._api_settings = new
-            if self.precedence == "env" and self._env.logs is not None:
-                if not self._warned_precedence:
-                    self._warned_precedence = True
-                    warnings.warn(
-                        f"{self.name}: set_logs() is ignored because {self.var} is set; unset {self.var}, "
-                        "or create the LogSystem with precedence='api' to let set_logs() win",
-                        UserWarning,
-                        stacklevel=2,
-                    )
-                self._applier.recheck()  # the variable's settings stand: shown, whatever dictConfig did
+            sources = self._now()
+            self._swap(sources.asked(new, self.precedence))
+            if not sources.ignores_api(self.precedence):
+                self._apply()
                 return
-            self._settings, self._source = new, "api"
-            self._apply()
+            if self._notices.first("precedence"):
+                warnings.warn(
+                    f"{self.name}: set_logs() is ignored because {self.var} is set; unset {self.var}, "
+                    "or create the LogSystem with precedence='api' to let set_logs() win",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            self._applier.recheck()  # the variable's settings stand: shown, whatever dictConfig did
 
     @contextlib.contextmanager
     def override(
@@ -541,18 +452,18 @@ class LogSystem:
         mappingproxy({})
         >>> logs.reset()
         """
-        new = self._build(settings, modules, values)
+        new = self._inputs.from_api(settings, modules, values)
         with self._lock:
             self._ensure_init()
-            previous = (self._settings, self._source)
-            self._settings, self._source = new, "override"
+            previous = self._now()
+            self._swap(previous.overriding(new))
             self._apply()
         try:
             yield new
         finally:
             with self._lock:
                 # For the rank as it is now: it may have become known inside the block.
-                self._settings, self._source = self._for_rank(previous[0]), previous[1]
+                self._swap(self._now().restored(previous).for_rank(self._inputs.for_rank))
                 self._apply()
 
     # -- init and output -------------------------------------------------------------
@@ -585,136 +496,28 @@ class LogSystem:
             strict = self.strict or env.strict
             self._ranks.environ = environ  # (a later detection reads the same variables)
             self._ranks.detect()  # first: the settings may name ranks
-            settings = self._read_settings(env.logs, strict)
-            self._env_ranks = self._read_ranks(env, strict)
-            self._api_settings = self._for_rank(self._api_settings)
-            self._env = env
-            if settings is not None:
-                self._settings, self._source = settings, "env"
-            elif self._source == "env":  # the variable went away: back to what the API asked for
-                self._settings = self._api_settings
-                self._source = "api" if self._api_settings is not _DEFAULTS else "default"
-            self._settings = self._for_rank(self._settings)
-            self._make_handlers(strict)
-            if not self._trace_explicit:
-                try:
-                    if env.trace is not None or self._tracer is not None:
-                        self._trace_api().writer.set_dir(env.trace)
-                    self._tracing = env.trace is not None
-                except OSError as exc:  # the tracing modules cannot be read (no descriptor left)
-                    self._report_once(f"{self.env_prefix}_TRACE cannot be used now: {_why(exc)}; tracing is off")
-            self._initialized = True
-            self._apply(self._outputs.handlers)
-
-    def _read_settings(self, logs: str | None, strict: bool) -> Settings | None:
-        # {P}_LOGS as init() reads it: the settings it gives (None when it is unset or
-        # cannot be used), its problems reported (raised in strict mode), help printed.
-        if logs is not None and len(logs) > MAX_SETTINGS_LENGTH:
-            try:
-                self._check_length(logs, self.var)
-            except SettingsError as too_long:
-                if strict:
-                    raise
-                self._report_once(f"{too_long}\nNone of its items is applied.")
-            logs = None
-        self._env_parsed, self._pending = None, ()
-        if logs is None:
-            return None
-        try:
-            from ._grammar import parse_items  # only with settings to parse: not at import
-
-            parsed = parse_items(logs)
-            settings, problems = self._resolve_env(parsed)
-        except OSError as exc:  # a module loaded on first use cannot be read (no descriptor left)
-            self._report_once(f"{self.var} cannot be read now: {_why(exc)}; the defaults apply")
-            return None
-        if settings.help is not None:
-            notice(self.help_message(verbose=settings.help == "full"))
-            raise SystemExit(0)
-        if problems:
-            error = self._error(problems, f"{self.var}={logs!r}")
-            if strict:
-                raise error
-            self._report_once(f"{error}\nThe other items are applied; names not registered yet are kept "
-                              "for plugins that register them later.")  # fmt: skip
-        self._env_parsed = parsed
-        return settings
-
-    def _resolve_env(self, parsed: ParseResult) -> tuple[Settings, tuple[Problem, ...]]:
-        resolution = resolve(parsed, self._registry, root=self.root, exists=self._exists, rank=self._ranks.current())
-        self._pending = resolution.unknown
-        return resolution.settings, resolution.problems
+            reading = self._inputs.variable(env.logs, strict, self._notices.once)
+            if reading.settings is not None and reading.settings.help is not None:
+                notice(self.help_message(verbose=reading.settings.help == "full"))
+                raise SystemExit(0)
+            self._read_ranks(env, strict)
+            self._swap(self._now().read(env, reading).for_rank(self._inputs.for_rank))
+            self._outputs.build(env, strict)
+            self._read_trace_dir(env.trace)
+            self._apply()
 
     def _ensure_init(self) -> None:
-        if not self._initialized:
+        if not self._sources.initialized:
             self.init()
 
-    def _report_once(self, message: str) -> None:
-        self._notices.once(message)
-
-    def set_output(
-        self,
-        *,
-        console: Console | object = UNSET,
-        file: str | object | None = UNSET,
-        format: str | object | None = UNSET,  # noqa: A002 (the variable's name)
-        propagate: bool | object = UNSET,
-    ) -> None:
-        """
-        Choose where records go; what is given here wins over the environment.
-
-        Args:
-            console: ``"stderr"``, ``"stdout"`` or ``"none"``.
-            file: a path to append the logs to as well, or ``None`` for no file.
-            format: a %-style format, ``"short"``, or ``None`` for the glog-style default.
-            propagate: let records go on to the parent loggers (for applications and
-                pytest's caplog that handle records themselves; combine with
-                ``console="none"`` to avoid printing them twice).
-
-        Raises:
-            FormatError: for an invalid format.
-            ValueError: for an unknown console.
-        """
-        given = check_choices(
-            console,
-            file,
-            format,
-            propagate,
-            check_format=lambda fmt: self._formatter(fmt, color=False),
-            out_path=self._out_path,
-        )
-        with self._lock:
-            self._outputs.explicit.update(given)
-            self._remake_outputs()
-
-    def reset_output(self) -> None:
-        """
-        Forget what ``set_output`` chose: the environment (``{P}_LOGS_OUT``,
-        ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``) and the defaults choose again.
-        """
-        with self._lock:
-            self._outputs.explicit.clear()
-            self._remake_outputs()
-
-    def _remake_outputs(self) -> None:
-        with self._lock:
-            if self._initialized:
-                # What set_output gave was checked there; what the environment gave was
-                # already reported by init(), so it is not an error here.
-                self._make_handlers(self.strict or self._env.strict)
-                self._apply(self._outputs.handlers)
-
-    def _make_handlers(self, strict: bool) -> None:
-        self._outputs.build(
-            self._env,
-            strict,
-            formatter=lambda fmt, color: self._formatter(fmt, color=color),
-            logger_formats=self._logger_formats.get,
-            error_sites=self._error_sites,
-            out_path=self._out_path,
-            report=self._report_once,
-        )
-        self._applier.propagate = self._outputs.propagate
+    def _on_outputs(self) -> None:
+        # Under the lock, once the output choices changed (see OutputMethods).
+        sources = self._sources
+        if sources.initialized:
+            # What set_output gave was checked there; what the environment gave was
+            # already reported by init(), so it is not an error here.
+            self._outputs.build(sources.env, self.strict or sources.env.strict)
+            self._apply()
 
     def _formatter(self, fmt: str | None, *, color: bool) -> logging.Formatter:
         return make_formatter(
@@ -732,13 +535,15 @@ class LogSystem:
         return expand_path(template, self._ranks.current(), os.getpid())
 
     def _plan(self) -> Plan:
-        return Plan(self._settings, self._registry, self._artifact_loggers, self.root)
+        return Plan(self._now().settings, self._registry, self._artifact_loggers, self.root)
 
-    def _apply(self, handlers: tuple[logging.Handler, ...] | None = None) -> None:
+    def _apply(self) -> None:
+        # Under the lock: the settings, the rank filter and the handlers, to the loggers.
         self._applier.rank_level = self._rank_level()
-        # While the rank is unknown, each record looks for it (see _poll_rank).
-        self._applier.floor_filter.poll = self._poll_rank if self._ranks.rank is None else None
-        self._applier.apply(self._plan(), handlers)
+        # While the rank is unknown, each record looks for it (the watch pushes it: _rank_learned).
+        self._applier.floor_filter.poll = self._ranks.look if self._ranks.rank is None else None
+        self._applier.propagate = self._outputs.propagate
+        self._applier.apply(self._plan(), self._outputs.handlers)
         # Only now that the new handlers are in place: a record logged meanwhile went to
         # the old ones, which still write it.
         for stale in self._outputs.retired:
@@ -753,344 +558,19 @@ class LogSystem:
         """
         with self._lock:
             self._applier.release_all()
-            for handler in self._outputs.handlers:
+            for handler in self._outputs.reset():
                 retire_handler(handler)  # (records on their way to it in other threads still land)
-            self._outputs.handlers = ()
-            self._settings, self._source, self._api_settings = _DEFAULTS, "default", _DEFAULTS
-            self._env, self._env_parsed, self._pending = EnvConfig(self.env_prefix), None, ()
+            self._swap(Sources(EnvConfig(self.env_prefix)))
             self._notices.forget()
-            self._error_sites.clear()
-            self._outputs.explicit.clear()
-            self._explicit_ranks, self._env_ranks = None, (None, logging.ERROR)
-            self._ranks.forget()
-            self._ranks.environ = None
-            self._warned_precedence = False
-            self._initialized = False
-            if self._tracer is not None:
-                self._tracer.writer.set_dir(None)
-            self._trace_explicit = self._tracing = False
+            self._forget_ranks()
+            self._stop_tracing()
 
-    # -- ranks ----------------------------------------------------------------------
-
-    def rank(self) -> int | None:
-        """
-        This process's rank, or ``None`` for a single process: from the provider (see
-        ``set_rank_provider``), else ``torch.distributed`` when the program has imported
-        and initialised it, else the launchers' variables.
-
-        Detected at ``init()`` and kept once known. While it is unknown, each record looks
-        again, cheaply: a rank that ``torch.distributed`` learns after ``init()`` reaches
-        the ``[rankN]:`` prefix, the rank filter and the items with ranks from the first
-        record made after it (a ``{P}_LOGS_OUT`` file already open keeps its name).
-
-        Read when the trace file is opened: the file name carries it
-        (``dedicated_log_torch_trace_rank_<R>_*.log``, for ``tlparse --all-ranks-html``)
-        and so does every record of the file, as tlparse requires.
-        """
-        return self._ranks.current()
-
-    def set_rank_provider(self, provider: Callable[[], int | None] | None) -> None:
-        """
-        Say how to find this process's rank, before ``torch.distributed`` and the
-        launchers' variables (``RANK``, ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK``,
-        ``PMI_RANK``, ``JAX_PROCESS_ID``) are consulted; ``None`` removes it. The rank is
-        found again at once. The provider returns an ``int`` >= 0, or ``None`` while it
-        does not know; while it does not, it is asked again at each record.
-        """
-        if provider is not None and not callable(provider):
-            raise TypeError(f"a rank provider must be callable, not {provider!r}")
-        with self._lock:
-            self._ranks.set_provider(provider)
-            if self._initialized:
-                self._ranks.current()  # detected again now (the variables too), not at some record
-                self._rank_settled()
-
-    def set_ranks(
-        self, ranks: str | int | Iterable[int] | None, /, *, others: int | str | None = logging.ERROR
-    ) -> None:
-        """
-        Let only ``ranks`` log to logdial's console and file: on the other ranks the
-        handlers pass only records at ``others`` and above (``logging.ERROR`` by default,
-        so that a crash still shows), or none for ``others=None``.
-
-        ``ranks`` is a string as ``{P}_LOGS_RANKS`` takes it (``"0,2-3"``), a rank, ranks
-        (``[0, 2, 3]``, ``range(4)``), or ``None``: every rank logs. This wins over
-        ``{P}_LOGS_RANKS`` and ``{P}_LOGS_RANKS_OTHERS`` until ``reset()``. A process
-        without a rank is never filtered. The structured trace is not filtered.
-
-        Raises:
-            SettingsError: for a string that is not a list of ranks.
-            ValueError: for a rank that is not an int >= 0, or an ``others`` that is
-                neither a level (an int >= 0) nor ``None``.
-
-        >>> import logging
-        >>> logs = LogSystem("example_ranks")
-        >>> logs.set_rank_provider(lambda: 1)  # as if the launcher had set RANK=1
-        >>> logs.set_ranks("0,2-3")  # rank 1 logs its errors only
-        >>> logs.set_output(console="stdout")
-        >>> logs.init()
-        >>> logging.getLogger("example_ranks").warning("not shown on rank 1")
-        >>> logs.reset()
-        """
-        from ._grammar import RankSet, parse_ranks  # when used, not at import
-
-        chosen: RankSet | None = None
-        if isinstance(ranks, str):
-            try:
-                chosen = parse_ranks(ranks)
-            except ValueError as exc:
-                raise SettingsError(f"invalid set_ranks({ranks!r}): {exc}") from None
-        elif isinstance(ranks, int):  # one rank (True is refused as a rank)
-            chosen = RankSet.of([ranks])
-        elif ranks is not None:
-            chosen = RankSet.of(ranks)
-        if others is not None:
-            level = level_of(others)
-            if level is None:
-                raise ValueError(f"others must be {A_LEVEL}, or None for silence, not {others!r}")
-            others = level
-        with self._lock:
-            self._explicit_ranks = (chosen, others)
-            if self._initialized:
-                self._apply()
-
-    def _read_ranks(self, env: EnvConfig, strict: bool) -> tuple[RankSet | None, int | None]:
-        # {P}_LOGS_RANKS and {P}_LOGS_RANKS_OTHERS; an invalid one is reported and ignored.
-        ranks: RankSet | None = None
-        others: int | None = logging.ERROR
-        if env.ranks is not None:
-            from ._grammar import parse_ranks  # when used, not at import
-
-            try:
-                ranks = parse_ranks(env.ranks)
-            except ValueError as exc:
-                self._bad_variable(env.name("RANKS"), env.ranks, exc, strict, "it is ignored: every rank logs")
-        if env.ranks_others is not None:
-            try:
-                others = parse_others(env.ranks_others)
-            except ValueError as exc:
-                self._bad_variable(env.name("RANKS_OTHERS"), env.ranks_others, exc, strict, "using error")
-        return ranks, others
-
-    def _bad_variable(self, name: str, value: str, exc: ValueError, strict: bool, fallback: str) -> None:
-        error = SettingsError(f"invalid {name}={value!r}: {exc}")
-        if strict:
-            raise error from None
-        self._report_once(f"{error}; {fallback}")
-
-    def _rank_level(self) -> int:
-        # The level logdial's handlers pass on this rank: all (0) but on a rank the filter leaves out.
-        ranks, others = self._env_ranks if self._explicit_ranks is None else self._explicit_ranks
-        rank = self._ranks.rank
-        if ranks is None or rank is None or rank in ranks:
-            return logging.NOTSET
-        return OFF if others is None else others
-
-    def _poll_rank(self) -> None:
-        # Before each record while the rank is unknown (FloorFilter.poll), in the thread
-        # that logs, with no handler's lock held. Once the rank is known, apply what
-        # depends on it; while another thread holds the system's lock (it is changing the
-        # configuration), the next record tries again, so that logging never waits here.
-        ranks = self._ranks
-        if ranks.provider is None and "torch.distributed" not in sys.modules:
-            return  # nothing could know it yet (current() would say so, at the cost of a call)
-        if ranks.current() is None or not self._lock.acquire(blocking=False):
-            return
-        try:
-            if self._initialized:
-                self._rank_settled()
-        finally:
-            self._lock.release()
-
-    def _rank_settled(self) -> None:
-        # Under the lock, once the rank changed: the items with ranks, the rank filter.
-        self._settings = self._for_rank(self._settings)
-        self._api_settings = self._for_rank(self._api_settings)
-        self._apply()
-
-    def _for_rank(self, settings: Settings) -> Settings:
-        # ``settings`` resolved again for the current rank, if it has items with ranks.
-        # Every item in it was valid once, so a module it names is taken as it is.
-        if not any(item.ranks is not None for item in settings.items):
-            return settings
-        from ._grammar import ParseResult  # loaded: the items were parsed
-
-        parsed = ParseResult(settings.items, ())
-        rank = self._ranks.current()
-        return resolve(parsed, self._registry, root=self.root, exists=lambda name: True, rank=rank).settings
-
-    # -- structured trace ----------------------------------------------------------
-
-    def _trace_api(self) -> Tracer:
-        # The system's tracer, made (and the tracing modules imported) on first use.
-        tracer = self._tracer
-        if tracer is None:
-            with self._lock:
-                tracer = self._tracer
-                if tracer is None:
-                    from ._tracing import Tracer
-
-                    tracer = Tracer(self.name, self.env_prefix, self._report_once)
-                    tracer.writer.rank_of = self.rank
-                    self._tracer = tracer
-        return tracer
-
-    def _trace_display(self) -> str:
-        # The trace id a log line shows ("[0/1]"): the source's, else the current
-        # context's; "" outside any (and before any context was ever opened).
-        source = self._trace_id_source
-        if source is not None:
-            try:
-                shown = source()
-            except Exception:  # a record must never fail for want of its trace id
-                shown = None
-            if shown is not None:
-                return shown
-        tracer = self._tracer
-        return "" if tracer is None else tracer.display()
-
-    def _current_context(self) -> TraceContext | None:
-        # The current trace context (JSON lines carry its ids); None before any.
-        tracer = self._tracer
-        return None if tracer is None else tracer.context.get()
-
-    def set_trace_id_source(self, source: Callable[[], str | None] | None) -> None:
-        """
-        For integrations whose own code knows the trace id (``logdial.pytorch``: the compile
-        id Dynamo is working on): log lines show what ``source()`` returns (``"[0/1]"``),
-        else, when it returns None or raises, the system's own trace context. ``None``
-        removes it. It is called for every line the default format writes: keep it cheap.
-        """
-        if source is not None and not callable(source):
-            raise TypeError(f"a trace id source must be callable or None, not {source!r}")
-        self._trace_id_source = source
-
-    def set_trace_dir(self, path: str | os.PathLike[str] | None) -> None:
-        """
-        Write the structured trace into directory ``path`` (``None``: stop tracing); this
-        wins over ``{P}_TRACE``. The file is created on the first record, not now.
-        """
-        if path is not None or self._tracer is not None:
-            self._trace_api().writer.set_dir(None if path is None else os.fspath(path))
-        self._trace_explicit, self._tracing = True, path is not None
-
-    @property
-    def trace_file(self) -> str | None:
-        """
-        The path of this process's trace file, once a record has created it.
-        """
-        tracer = self._tracer
-        return None if tracer is None else tracer.writer.path
-
-    @property
-    def tracing(self) -> bool:
-        """
-        Whether trace records are being written (``{P}_TRACE`` or ``set_trace_dir``).
-        """
-        tracer = self._tracer
-        return tracer is not None and tracer.writer.dir is not None
-
-    if TYPE_CHECKING:  # the signature type checkers see; the one below is the fast one
-
-        def trace_structured(
-            self,
-            name: str,
-            metadata_fn: Callable[[], Mapping[str, object]] = dict,
-            *,
-            payload_fn: Callable[[], object] = _no_payload,
-            suppress_context: bool = False,
-            expect_trace_id: bool = True,
-        ) -> None:
-            """
-            Write a structured trace record (see the runtime docstring).
-            """
-
-    else:
-
-        def trace_structured(self, name, metadata_fn=dict, **options):
-            """
-            Write a structured trace record ``{name: metadata_fn()}`` with an optional payload.
-
-            ``metadata_fn`` and ``payload_fn`` are called only while tracing is on; when it is
-            off the call returns at once. The metadata is a JSON object; the payload is a
-            string or a JSON-serialisable value (lists and dicts are written one value per
-            line). The record carries the ids of the current ``trace_context`` (unless
-            ``suppress_context``), and, made outside any context with ``expect_trace_id``,
-            the caller's stack. Nothing a trace call does raises into the caller, except a
-            reserved ``name`` (a programming error): a failing callback or file is reported
-            once on stderr and the record skipped.
-
-            Raises:
-                ValueError: for a reserved or empty name (``rank``, ``frame_id``, ``str``, ...).
-
-            >>> logs = LogSystem("example_trace")
-            >>> logs.trace_structured("mylib_step", lambda: {"step": 1})  # tracing is off: nothing happens
-            """
-            # Keyword options travel in **options: a signature with keyword-only
-            # defaults costs a fifth more per call, and this is the hot path
-            # (benchmarks/RESULTS.md). The flag is true while tracing may be on.
-            if not self._tracing:
-                if name in RESERVED_NAMES:
-                    self._trace_api().trace_structured(name)  # raises the error for a reserved name
-                return
-            self._trace_api().trace_structured(name, metadata_fn, stacklevel=2, **options)
-
-    def trace_artifact(self, name: str, payload_fn: Callable[[], object], *, encoding: Encoding = "string") -> None:
-        """
-        An ``artifact`` trace record that tlparse lists under the current context:
-        ``payload_fn()`` is the text (``encoding="string"``) or a JSON value (``"json"``).
-
-        Raises:
-            ValueError: for a name that is not ``[A-Za-z0-9_.-]+`` or another encoding.
-        """
-        self._trace_api().artifact(name, encoding, payload_fn, stacklevel=2)
-
-    def trace_stack(self) -> list[dict[str, object]]:
-        """
-        The caller's stack as trace frames (``filename`` interned, ``line``, ``name``), for
-        events such as ``dynamo_start``; call it inside a ``metadata_fn``.
-        """
-        return self._trace_api().stack()
-
-    def trace_context(
-        self,
-        *,
-        frame_id: int | None = None,
-        frame_compile_id: int | None = None,
-        attempt: int | None = None,
-        compiled_autograd_id: int | None = None,
-        label: str | None = None,
-    ) -> contextlib.AbstractContextManager[TraceContext]:
-        """
-        A ``with`` block whose trace records (and log lines) carry these ids.
-
-        Contexts nest (an inner one replaces only the ids it gives) and follow threads and
-        asyncio tasks, as ``contextvars`` do. Log lines show the compile id as torch does,
-        ``[0/1]``, ``[0/1_2]`` for an attempt; ``label`` shows instead for systems without
-        compile ids (``label="step 7"`` shows ``[step 7]``).
-
-        Raises:
-            ValueError: for an id that is not an int in [0, 2**32), or a bad label.
-
-        >>> logs = LogSystem("example_context")
-        >>> with logs.trace_context(frame_id=0, frame_compile_id=1) as outer:
-        ...     with logs.trace_context(attempt=2) as inner:
-        ...         outer.display(), inner.display()
-        ('[0/1]', '[0/1_2]')
-        """
-        tracer = self._trace_api()
-        from ._context import TraceContext  # loaded with the tracer
-
-        # Built now, so a bad id raises here rather than when the block is entered.
-        return tracer.scope(TraceContext(frame_id, frame_compile_id, attempt, compiled_autograd_id, label))
-
-    def trace_overhead(self) -> dict[str, float]:
-        """
-        Seconds spent in structured logging so far, by context (``"[0/1]"``; ``""`` for
-        records made outside any). A copy: changing it changes nothing.
-        """
-        tracer = self._tracer
-        return {} if tracer is None else tracer.overhead()
+    def _on_ranks(self, *, settings: bool) -> None:
+        # Under the lock, once the rank or the rank filter changed (see RankMethods).
+        if self._sources.initialized:
+            if settings:
+                self._swap(self._now().for_rank(self._inputs.for_rank))
+            self._apply()
 
     def help_message(self, verbose: bool = False) -> str:
         """

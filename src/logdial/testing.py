@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from ._formatting import GlogFormatter
 from ._output import capturing
@@ -61,17 +61,27 @@ class LogCapture:
         self.records: list[logging.LogRecord] = []
         self._stack = contextlib.ExitStack()
         self._formatter = GlogFormatter()
+        self._collector: _Collector | None = None
 
-    @contextlib.contextmanager
-    def _active(self) -> Iterator[LogCapture]:
-        root = logging.getLogger()
-        collector = _Collector(self.records)
-        with self._stack, capturing():
-            root.addHandler(collector)
-            try:
-                yield self
-            finally:
-                root.removeHandler(collector)
+    def __enter__(self) -> LogCapture:
+        """
+        Begin capturing (logdial's pytest fixture does it for each test; elsewhere, as in
+        ``unittest``, use ``with LogCapture() as logs:``): every system prints nothing to
+        the console and lets its records reach the root logger's handlers, one of which
+        collects them here. Not reentrant.
+        """
+        collector = self._collector = _Collector(self.records)
+        self._stack.enter_context(capturing())
+        logging.getLogger().addHandler(collector)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """
+        Stop capturing: undo what ``set`` applied and what ``__enter__`` changed.
+        """
+        if self._collector is not None:
+            logging.getLogger().removeHandler(self._collector)
+        self._stack.close()
 
     def set(
         self,

@@ -1,0 +1,155 @@
+"""The filters logdial places: on loggers (a logger's own level) and on its handlers (floors,
+the rank filter, one carrier per record). At record time they read what the applier gave
+them; the one call they make is the rank watch's look while the rank is unknown
+(``FloorFilter.poll``, see ``_ranks.RankWatch.look``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from ._plan import Plan
+
+__all__ = ["FloorFilter", "NearestCarrierFilter", "OwnLevelFilter"]
+
+
+class OwnLevelFilter(logging.Filter):
+    """
+    On a logger whose level was lowered for the loggers below it, holds its own records
+    to its own level (a logger's filters see only the records made on it).
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether ``record`` reaches the logger's own level.
+        """
+        return record.levelno >= self.level
+
+
+class FloorFilter(logging.Filter):
+    """
+    Holds back records of loggers below a "floor" (see ``Settings.floors``) that are under
+    the floor's level, on logdial's handlers, so that loggers created after the settings
+    were applied are covered too. With no floors it passes everything at once.
+
+    It also carries the rank filter's level to ``FastLogger`` flags (see ``floor``), and
+    while the rank is unknown calls ``poll`` before each record: the rank may become known
+    (``torch.distributed`` initialised after ``init()``), and the handlers' level then
+    changes, too late for the record at hand, which this filter holds to it instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.floors: Mapping[str, int] = {}
+        self.explicit: set[str] = set()
+        self.own: Mapping[str, int] = {}
+        #: The level logdial's handlers pass on this rank (``Applier.rank_level``).
+        self.rank_level = 0
+        #: The loggers whose records reach only logdial's handlers: the tops, unless they
+        #: propagate. Below them the rank filter's level also holds back FastLogger calls.
+        self.rank_scope: frozenset[str] = frozenset()
+        #: Called before each record while the rank is unknown, else ``None``.
+        self.poll: Callable[[], None] | None = None
+
+    def update(self, plan: Plan) -> None:
+        """
+        Take the floors, and the loggers with a level of their own, from ``plan``.
+        """
+        explicit = {plan.root, *plan.settings.levels}
+        explicit.update(n for n in plan.artifact_loggers if plan.level(n) != logging.NOTSET)
+        self.explicit, self.floors = explicit, plan.settings.floors
+        self.own = plan.own_levels()
+
+    def add(self, plan: Plan, names: Iterable[str]) -> set[str]:
+        """
+        Take newly configured loggers ``names`` (the settings unchanged) into account,
+        without going over the others; return those whose floor changed (with the loggers
+        below them).
+        """
+        new = {n for n in names if n not in self.explicit and plan.level(n) != logging.NOTSET}
+        self.explicit.update(new)  # in place: a record's membership test sees before or after
+        return new
+
+    def floor(self, name: str) -> int:
+        """
+        The level records of logger ``name`` must reach, beyond their loggers' levels:
+        the floor of the nearest ancestor that has one, unless a logger on the way (or
+        ``name`` itself) has a level of its own in the settings; for a logger whose level
+        was lowered for those below it, its own level; and at least the rank filter's
+        level when only logdial's handlers see its records. 0 when there is none.
+        """
+        level = self._settings_floor(name) if self.floors else 0
+        rank_level = self.rank_level
+        if rank_level > level:
+            probe = name
+            while True:
+                if probe in self.rank_scope:
+                    return rank_level
+                cut = probe.rfind(".")
+                if cut < 0:
+                    break
+                probe = probe[:cut]
+        return level
+
+    def _settings_floor(self, name: str) -> int:
+        floors = self.floors
+        if not floors:
+            return 0
+        if name in self.explicit:
+            return self.own.get(name, 0)
+        while (cut := name.rfind(".")) > 0:
+            name = name[:cut]
+            floor = floors.get(name)
+            if floor is not None:
+                return floor
+            if name in self.explicit:
+                return 0
+        return 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether ``record`` reaches its floor (and, just after the rank became known, the
+        rank filter's level).
+        """
+        poll = self.poll
+        if poll is not None:
+            poll()
+            if record.levelno < self.rank_level:
+                return False
+        # A logger's own level is held by its OwnLevelFilter, which sees only its records.
+        if not self.floors or record.name in self.explicit:
+            return True
+        return record.levelno >= self._settings_floor(record.name)
+
+
+class NearestCarrierFilter(logging.Filter):
+    """
+    On a handler object of logger ``name``, when each of a system's loggers carries
+    handler objects of its own: passes a record only when ``name`` is the nearest
+    logger above it (or its own) that carries logdial's handlers, so that a record that
+    propagates past several of them (``propagate=True``, for caplog) is written once.
+    """
+
+    def __init__(self, name: str, carriers: Collection[str]) -> None:
+        super().__init__()
+        self.carrier = name
+        self.carriers = carriers
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Whether this handler's logger is the nearest carrier of ``record``'s logger.
+        """
+        name, carriers = record.name, self.carriers
+        while name not in carriers:
+            cut = name.rfind(".")
+            if cut < 0:
+                return False  # not under any carrier: a record of another system's logger
+            name = name[:cut]
+        return name == self.carrier
