@@ -700,13 +700,6 @@ class TestOutput:
         assert ["once"] == _lines(capsys.readouterr().err)
         assert ["outside.pkg", "testsys"] == sorted(name for name, _ in _all_logdial_handlers())
 
-    def test_bad_console(self, system: LogSystem) -> None:
-        """
-        An unknown console is refused with the accepted values.
-        """
-        with pytest.raises(ValueError, match=r"^console must be one of stderr, stdout, none, not 'tty'$"):
-            system.set_output(console="tty")
-
 
 class TestConstruction:
     """
