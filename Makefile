@@ -50,14 +50,16 @@ typecheck: $(VENV)/.deps-test
 	$(PY) -m mypy
 
 # LOGDIAL_TEST_REQUIRE: what must be here (tests/conftest.py), so that a missing torch or
-# Chromium stops the run instead of skipping its tests.
+# Chromium stops the run instead of skipping its tests. LOGDIAL_TEST_INSTALLED=1: the run
+# tests the copy just installed in the venv, not src/ (tests/test_public_api.py checks
+# that logdial is imported from there).
 pytest: $(VENV)/.deps-test install
 	rm -f .coverage .coverage.*
-	LOGDIAL_TEST_REQUIRE=torch,chromium,pytest8 $(PY) -m coverage run $(PYTEST) $(PYTEST_ARGS)
+	LOGDIAL_TEST_INSTALLED=1 LOGDIAL_TEST_REQUIRE=torch,chromium,pytest8 $(PY) -m coverage run $(PYTEST) $(PYTEST_ARGS)
 
 pytest-%: .venv-%/.deps-test
 	.venv-$*/bin/python -m pip install --quiet --no-deps --force-reinstall .
-	LOGDIAL_TEST_REQUIRE=chromium,pytest8 .venv-$*/bin/python -m coverage run $(PYTEST) $(PYTEST_ARGS)
+	LOGDIAL_TEST_INSTALLED=1 LOGDIAL_TEST_REQUIRE=chromium,pytest8 .venv-$*/bin/python -m coverage run $(PYTEST) $(PYTEST_ARGS)
 
 pythons: $(addprefix pytest-,$(OTHER_PYTHONS))
 

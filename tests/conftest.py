@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.records import set_tz
 from tests.subprocesses import HAS_TORCH, is_logging_var
 
 from logdial import LogSystem
@@ -87,6 +88,29 @@ def system() -> Iterator[LogSystem]:
     logs.register_artifact("schedule", "The schedule.", off_by_default=True)
     yield logs
     logs.reset()
+
+
+@pytest.fixture
+def ranked(system: LogSystem) -> LogSystem:
+    """
+    The ``testsys`` system, on rank 1 (from a provider).
+    """
+    system.set_rank_provider(lambda: 1)
+    return system
+
+
+@pytest.fixture
+def utc() -> Iterator[None]:
+    """
+    Run the test in UTC (a POSIX TZ string, no tz database needed); restore after. (A
+    module that formats times asks for it: ``pytestmark = pytest.mark.usefixtures("utc")``.)
+    """
+    saved = os.environ.get("TZ")
+    set_tz("UTC0")
+    try:
+        yield
+    finally:
+        set_tz(saved)
 
 
 @pytest.fixture

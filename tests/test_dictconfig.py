@@ -147,35 +147,3 @@ client.debug("client debug after")
             done.stdout.splitlines()
         )
         assert (0, ["client debug after"]) == (done.returncode, _messages(done.stderr))
-
-
-def test_a_failing_recheck_never_breaks_setlevel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """
-    The watch runs inside every ``setLevel`` of the program: if re-enabling failed, the
-    program's ``setLevel`` still works, and the next setting tries again.
-    """
-    import logging
-
-    from logdial import LogSystem, _apply
-
-    logs = LogSystem("recheck")
-    logs.register_log("core", ["recheck.core"])
-    logs.init({})
-    logs.set_logs("+core")
-    saved = list(logging._handlerList)  # type: ignore[attr-defined]
-    try:
-
-        def broken(names: object) -> None:
-            raise RuntimeError("the walk failed")
-
-        monkeypatch.setattr(_apply, "enable_named", broken)
-        logging.getLogger("recheck.core").disabled = True
-        logging._handlerList.clear()  # type: ignore[attr-defined]  # as dictConfig does
-        logging.getLogger("someone.else").setLevel(logging.INFO)  # runs the watch: no error
-        monkeypatch.undo()
-        logs.set_logs("+core")
-        assert logging.getLogger("recheck.core").disabled is False
-    finally:
-        logging._handlerList[:] = saved  # type: ignore[attr-defined]
-        logs.reset()
-        logging.getLogger("someone.else").setLevel(logging.NOTSET)

@@ -1,14 +1,21 @@
-"""EnvConfig: the variables of a system, read from an injected mapping."""
+"""
+EnvConfig: the variables of a system, read from an injected mapping; the ``{P}_LOGS_OUT``
+path template (``expand_path``, and on a system) and ``{P}_LOGS_RANKS_OTHERS`` (``parse_others``).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from tests.records import PID, lines
 
 from logdial import LogSystem
-from logdial._env import EnvConfig
+from logdial._env import EnvConfig, expand_path, parse_others
 
 #: Every variable a system with prefix TESTSYS reads, set.
 ALL_SET = {
@@ -207,3 +214,90 @@ class TestInitReadsTheEnvironment:
         """
         demo.init({"TORCH_LOGS": "+dynamo", "MINITORCH_LOGS": "-dynamo"})
         assert {"minitorch._dynamo": 10, "minitorch.fx.experimental.symbolic_shapes": 10} == dict(demo.settings.levels)
+
+
+class TestParseOthers:
+    """
+    ``parse_others``: what ``{P}_LOGS_RANKS_OTHERS`` takes.
+    """
+
+    @pytest.mark.parametrize(
+        ("text", "level"),
+        [("error", 40), ("ERROR", 40), ("warning", 30), ("critical", 50), ("25", 25), ("silent", None)],
+    )
+    def test_valid(self, text: str, level: int | None) -> None:
+        """
+        A level name or number, or ``silent`` (``None``).
+        """
+        assert level == parse_others(text)
+
+    def test_invalid(self) -> None:
+        """
+        Anything else says what is accepted.
+        """
+        message = (
+            "'loud' is not a level: use error (the default), silent, or a level (debug, info, warning, error, "
+            "critical or a number)"
+        )
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            parse_others("loud")
+
+
+class TestExpandPath:
+    """
+    ``expand_path``: the ``{P}_LOGS_OUT`` template.
+    """
+
+    @pytest.mark.parametrize(
+        ("template", "rank", "expected"),
+        [
+            ("/logs/log_%r.txt", 3, "/logs/log_3.txt"),
+            ("/logs/log_%r.txt", None, "/logs/log_norank.txt"),
+            ("/logs/%p/%r-%r.txt", 0, "/logs/4242/0-0.txt"),
+            ("/logs/100%%_%r", 1, "/logs/100%_1"),
+            ("/logs/%%r", 1, "/logs/%r"),
+            ("/logs/50%.log", 1, "/logs/50%.log"),
+            ("/logs/%d_%", 1, "/logs/%d_%"),
+            ("/logs/plain.log", 1, "/logs/plain.log"),
+        ],
+    )
+    def test_expand(self, template: str, rank: int | None, expected: str) -> None:
+        """
+        ``%r`` is the rank (``norank`` without one), ``%p`` the pid, ``%%`` a percent
+        sign; any other ``%`` stays as written.
+        """
+        assert expected == expand_path(template, rank, PID)
+
+    def test_env_reads_the_variables(self) -> None:
+        """
+        ``{P}_LOGS_RANKS`` and ``{P}_LOGS_RANKS_OTHERS`` are read as written.
+        """
+        environ = {"X_LOGS_RANKS": " 0,2-3 ", "X_LOGS_RANKS_OTHERS": "silent", "X_LOGS_OUT": "log_%r"}
+        config = EnvConfig.from_environ(environ, prefix="X")
+        assert (" 0,2-3 ", "silent", "log_%r") == (config.ranks, config.ranks_others, config.out)
+
+
+class TestOutTemplate:
+    """
+    ``{P}_LOGS_OUT`` and ``set_output(file=)`` as templates: one file per rank.
+    """
+
+    @pytest.mark.parametrize(("rank", "name"), [(3, "log_3_{pid}.txt"), (None, "log_norank_{pid}.txt")])
+    def test_variable(self, system: LogSystem, tmp_path: Path, rank: int | None, name: str) -> None:
+        """
+        ``%r`` becomes the rank (``norank`` without one) and ``%p`` the process id.
+        """
+        system.set_rank_provider(lambda: rank)
+        system.init({"TESTSYS_LOGS_OUT": str(tmp_path / "log_%r_%p.txt"), "TESTSYS_LOGS_CONSOLE": "none"})
+        logging.getLogger("testsys.core").warning("to the file")
+        path = tmp_path / name.format(pid=os.getpid())
+        assert ([path], "to the file") == (list(tmp_path.iterdir()), lines(path.read_text())[0][2])
+
+    def test_set_output(self, ranked: LogSystem, tmp_path: Path) -> None:
+        """
+        ``set_output(file=)`` takes the same template.
+        """
+        ranked.set_output(file=str(tmp_path / "run_%r.log"), console="none")
+        ranked.init()
+        logging.getLogger("testsys.core").error("boom")
+        assert [("[rank1]:", "E", "boom")] == lines((tmp_path / "run_1.log").read_text())

@@ -760,13 +760,6 @@ class TestSetOutput:
         with pytest.raises(FormatError, match=r"^format must be a string or None, not 42$"):
             system.set_output(format=42)
 
-    def test_invalid_console(self, system: LogSystem) -> None:
-        """
-        An unknown console is a ValueError naming the accepted ones.
-        """
-        with pytest.raises(ValueError, match=r"^console must be one of stderr, stdout, none, not 'tty'$"):
-            system.set_output(console="tty")
-
     def test_after_tolerated_env_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         Once init() has reported an invalid TESTSYS_LOGS_FORMAT and gone on with the

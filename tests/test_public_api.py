@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
+from importlib import metadata
+from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT
 
 import logdial
 
@@ -150,9 +154,22 @@ class TestImport:
 
     def test_installed_package_is_tested(self) -> None:
         """
-        The tests run against the installed package when run by ``make test``.
+        The package under test is the one the run says it tests. ``make test`` reinstalls
+        the package (not editable) and sets ``LOGDIAL_TEST_INSTALLED=1``: then ``logdial``
+        is the copy pip installed in this environment, never this checkout's ``src/`` (as
+        ``PYTHONPATH=src`` or an editable install would make it), so that the tests
+        exercise what users install. Without the variable (a run against the source),
+        it is this checkout's ``src/`` or that installed copy, never another checkout's
+        source.
         """
-        assert "site-packages" in (logdial.__file__ or "") or "src" in (logdial.__file__ or "")
+        mode = os.environ.get("LOGDIAL_TEST_INSTALLED", "")
+        assert mode in ("", "1"), f"LOGDIAL_TEST_INSTALLED={mode!r}: 1, or unset"
+        imported = Path(logdial.__file__ or "").resolve()
+        installed = Path(str(metadata.distribution("logdial").locate_file("logdial/__init__.py"))).resolve()
+        if mode == "1":
+            assert installed == imported
+        else:
+            assert imported in (installed, ROOT / "src" / "logdial" / "__init__.py"), imported
 
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(logdial.__path__, "logdial.") if not m.name.endswith("__main__"))

@@ -1,123 +1,27 @@
-"""Ranks in one process: @-items, the rank list, the rank watch, prefixes, JSON lines, the filter."""
+"""Ranks in one process: @-items, the rank list, the rank watch, prefixes, the filter."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.records import REGISTRY, error_info, lines, record, watch
 from tests.strategies import artifact_items, component_items, module_items, wildcard_items
 
 from logdial import GlogFormatter, LogSystem, SettingsError
-from logdial._context import TraceContext
-from logdial._env import EnvConfig, expand_path, parse_others
 from logdial._fast import FastLogger
 from logdial._formatting import PercentFormatter
 from logdial._grammar import Item, ParseResult, Problem, RankSet, parse_items, parse_ranks
-from logdial._jsonformat import ComponentIndex, JsonFormatter
 from logdial._levels import OFF
-from logdial._output import make_formatter
 from logdial._ranks import RankWatch
-from logdial._registry import Artifact, Registry
 from logdial._settings import resolve
 
-#: 2023-11-14 22:13:20.123456 UTC.
-CREATED = 1_700_000_000.123456
-PID = 4242
-NOWHERE = "/nonexistent-logdial-root"
-#: The registry the resolver tests use.
-REGISTRY = (
-    Registry()
-    .with_component("core", ["t.core"])
-    .with_component("io", ["t.io", "t.net"])
-    .with_artifact(Artifact("graph", "The graph."))
-)
-#: One text line of logdial's default format, as it comes out of a system.
-LINE = re.compile(r"^(?P<rank>\[rank\d+\]:)?(?P<letter>[VIWEC])\d{4} [\d:.]+ \d+ \S+:\d+\] (?P<message>.*)$")
-
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
-
-
-@pytest.fixture(autouse=True)
-def utc() -> Iterator[None]:
-    """
-    Run every test in UTC (a POSIX TZ string, no tz database needed); restore after.
-    """
-    saved = os.environ.get("TZ")
-    set_tz("UTC0")
-    try:
-        yield
-    finally:
-        set_tz(saved)
-
-
-def set_tz(value: str | None) -> None:
-    """
-    Set the process's time zone (``None``: unset it).
-    """
-    if value is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = value
-    time.tzset()
-
-
-def watch(rank: int | None) -> RankWatch:
-    """
-    A rank watch that knows ``rank`` (``None``: no rank).
-    """
-    ranks = RankWatch()
-    ranks.set_provider(lambda: rank)
-    ranks.detect({})
-    return ranks
-
-
-def record(
-    msg: str = "hello",
-    *,
-    name: str = "t.core",
-    level: int = logging.INFO,
-    args: tuple[object, ...] | None = None,
-    exc_info: ExcInfo | None = None,
-    stack_info: str | None = None,
-) -> logging.LogRecord:
-    """
-    A hand-built record made at CREATED by PID, in a file outside every sys.path entry.
-    """
-    made = logging.LogRecord(name, level, f"{NOWHERE}/pkg/mod.py", 12, msg, args, exc_info)
-    made.created, made.msecs, made.process = CREATED, 123.456, PID
-    made.stack_info = stack_info
-    return made
-
-
-def error_info() -> ExcInfo:
-    """
-    The exc_info of a real ValueError("bad").
-    """
-    try:
-        raise ValueError("bad")
-    except ValueError as exc:
-        return (ValueError, exc, exc.__traceback__)  # type: ignore[return-value]
-
-
-def lines(text: str) -> list[tuple[str, str, str]]:
-    """
-    (rank prefix, level letter, message) of each glog line of ``text``.
-    """
-    out = []
-    for line in text.splitlines():
-        match = LINE.match(line)
-        assert match is not None, line
-        out.append((match["rank"] or "", match["letter"], match["message"]))
-    return out
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 class TestRankItems:
@@ -440,67 +344,6 @@ class TestRankSet:
             RankSet.of(ranks)  # type: ignore[arg-type]
 
 
-class TestParseOthers:
-    """
-    ``parse_others``: what ``{P}_LOGS_RANKS_OTHERS`` takes.
-    """
-
-    @pytest.mark.parametrize(
-        ("text", "level"),
-        [("error", 40), ("ERROR", 40), ("warning", 30), ("critical", 50), ("25", 25), ("silent", None)],
-    )
-    def test_valid(self, text: str, level: int | None) -> None:
-        """
-        A level name or number, or ``silent`` (``None``).
-        """
-        assert level == parse_others(text)
-
-    def test_invalid(self) -> None:
-        """
-        Anything else says what is accepted.
-        """
-        message = (
-            "'loud' is not a level: use error (the default), silent, or a level (debug, info, warning, error, "
-            "critical or a number)"
-        )
-        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-            parse_others("loud")
-
-
-class TestExpandPath:
-    """
-    ``expand_path``: the ``{P}_LOGS_OUT`` template.
-    """
-
-    @pytest.mark.parametrize(
-        ("template", "rank", "expected"),
-        [
-            ("/logs/log_%r.txt", 3, "/logs/log_3.txt"),
-            ("/logs/log_%r.txt", None, "/logs/log_norank.txt"),
-            ("/logs/%p/%r-%r.txt", 0, "/logs/4242/0-0.txt"),
-            ("/logs/100%%_%r", 1, "/logs/100%_1"),
-            ("/logs/%%r", 1, "/logs/%r"),
-            ("/logs/50%.log", 1, "/logs/50%.log"),
-            ("/logs/%d_%", 1, "/logs/%d_%"),
-            ("/logs/plain.log", 1, "/logs/plain.log"),
-        ],
-    )
-    def test_expand(self, template: str, rank: int | None, expected: str) -> None:
-        """
-        ``%r`` is the rank (``norank`` without one), ``%p`` the pid, ``%%`` a percent
-        sign; any other ``%`` stays as written.
-        """
-        assert expected == expand_path(template, rank, PID)
-
-    def test_env_reads_the_variables(self) -> None:
-        """
-        ``{P}_LOGS_RANKS`` and ``{P}_LOGS_RANKS_OTHERS`` are read as written.
-        """
-        environ = {"X_LOGS_RANKS": " 0,2-3 ", "X_LOGS_RANKS_OTHERS": "silent", "X_LOGS_OUT": "log_%r"}
-        config = EnvConfig.from_environ(environ, prefix="X")
-        assert (" 0,2-3 ", "silent", "log_%r") == (config.ranks, config.ranks_others, config.out)
-
-
 class TestRankWatch:
     """
     ``RankWatch``: the rank detected once and kept, looked for again while unknown.
@@ -651,180 +494,6 @@ class TestRankPrefix:
         ``%(rank)s`` is the rank, or empty without one.
         """
         assert expected == PercentFormatter("%(rank)s|%(message)s", ranks=watch(rank)).format(record())
-
-
-class TestComponentIndex:
-    """
-    ``ComponentIndex``: the component whose logger is a logger's nearest ancestor-or-self.
-    """
-
-    def test_nearest(self) -> None:
-        """
-        The deepest registered logger above (or equal to) the name decides.
-        """
-        registry = Registry().with_component("outer", ["a"]).with_component("inner", ["a.b"])
-        index = ComponentIndex(lambda: registry)
-        assert ["outer", "inner", "inner", "outer", None, None] == [
-            index(n) for n in ("a", "a.b", "a.b.c.__graph", "a.bc", "ab", "z")
-        ]
-
-    def test_follows_the_registry(self) -> None:
-        """
-        A new registration is seen at once.
-        """
-        box = {"registry": Registry()}
-        index = ComponentIndex(lambda: box["registry"])
-        before = index("a.b")
-        box["registry"] = box["registry"].with_component("late", ["a"])
-        assert (None, "late") == (before, index("a.b"))
-
-
-class TestJsonFormatter:
-    """
-    ``JsonFormatter``: one JSON object per record, on one line.
-    """
-
-    @staticmethod
-    def parse(text: str) -> dict[str, object]:
-        """
-        The one line ``text`` is, as JSON.
-        """
-        assert "\n" not in text
-        value = json.loads(text)
-        assert isinstance(value, dict)
-        return value
-
-    def test_fields(self) -> None:
-        """
-        Every field, in order, for a plain record with rank, component and artifact.
-        """
-        formatter = JsonFormatter(artifact_of=lambda n: "graph", ranks=watch(2), registry_of=lambda: REGISTRY)
-        expected = {
-            "time": "2023-11-14T22:13:20.123456+00:00",
-            "level": "INFO",
-            "logger": "t.core.__graph",
-            "component": "core",
-            "artifact": "graph",
-            "rank": 2,
-            "pid": 4242,
-            "message": "5 rows",
-            "file": f"{NOWHERE}/pkg/mod.py",
-            "line": 12,
-        }
-        text = formatter.format(record("%d rows", name="t.core.__graph", args=(5,)))
-        assert (expected, list(expected)) == (self.parse(text), list(self.parse(text)))
-
-    def test_nulls(self) -> None:
-        """
-        No rank, no component, no artifact: ``null``; no context: no context keys.
-        """
-        value = self.parse(JsonFormatter().format(record(name="other")))
-        assert (
-            None,
-            None,
-            None,
-            ["time", "level", "logger", "component", "artifact", "rank", "pid", "message", "file", "line"],
-        ) == (value["rank"], value["component"], value["artifact"], list(value))
-
-    @pytest.mark.parametrize(
-        ("context", "keys"),
-        [
-            (TraceContext(0, 1), {"frame_id": 0, "frame_compile_id": 1}),
-            (TraceContext(0, 1, 2), {"frame_id": 0, "frame_compile_id": 1, "attempt": 2}),
-            (TraceContext(compiled_autograd_id=3), {"compiled_autograd_id": 3}),
-            (TraceContext(label="step 7"), {"label": "step 7"}),
-            (TraceContext(), {}),
-        ],
-    )
-    def test_context_ids(self, context: TraceContext, keys: dict[str, object]) -> None:
-        """
-        The trace context's ids, only those set, between ``pid`` and ``message``.
-        """
-        value = self.parse(JsonFormatter(trace_context=lambda: context).format(record()))
-        names = list(value)
-        assert (keys, names[names.index("pid") + 1 : names.index("message")]) == (
-            {k: value[k] for k in keys},
-            list(keys),
-        )
-
-    def test_exception_and_stack(self) -> None:
-        """
-        The traceback goes in ``exception`` and the stack in ``stack``, not in the message.
-        """
-        value = self.parse(JsonFormatter().format(record("failed", exc_info=error_info(), stack_info="Stack:\n  x")))
-        exception = value["exception"]
-        assert isinstance(exception, str)
-        assert ("failed", True, "ValueError: bad", "Stack:\n  x") == (
-            value["message"],
-            exception.startswith("Traceback (most recent call last):\n"),
-            exception.split("\n")[-1],
-            value["stack"],
-        )
-
-    def test_exc_text(self) -> None:
-        """
-        A record whose traceback is already text (``exc_text``) keeps it.
-        """
-        made = record("failed")
-        made.exc_text = "Traceback: earlier"
-        assert "Traceback: earlier" == self.parse(JsonFormatter().format(made))["exception"]
-
-    def test_one_ascii_line(self) -> None:
-        """
-        Line breaks of any kind and other characters are escaped: one ASCII line, read back as written.
-        """
-        message = "a\nb\r\nc\u2028d\x85e \u00e9\U0001f600 \x1b[31m"
-        text = JsonFormatter().format(record(message))
-        assert (True, 1, message) == (text.isascii(), len(text.splitlines()), self.parse(text)["message"])
-
-    @pytest.mark.parametrize(
-        ("tz", "stamp"),
-        [
-            ("UTC0", "2023-11-14T22:13:20.123456+00:00"),
-            ("CET-1", "2023-11-14T23:13:20.123456+01:00"),
-            ("EST5", "2023-11-14T17:13:20.123456-05:00"),
-            ("IST-5:30", "2023-11-15T03:43:20.123456+05:30"),
-        ],
-    )
-    def test_time(self, tz: str, stamp: str) -> None:
-        """
-        Local time, microseconds and the UTC offset, as ISO 8601 (and RFC 3339) write them.
-        """
-        set_tz(tz)
-        assert stamp == self.parse(JsonFormatter().format(record()))["time"]
-
-    def test_time_rounds(self) -> None:
-        """
-        The microseconds are rounded, as the text format's are, and carry into the second.
-        """
-        made = record()
-        made.created = 1_700_000_000.9999996
-        assert "2023-11-14T22:13:21.000000+00:00" == self.parse(JsonFormatter().format(made))["time"]
-
-    @pytest.mark.parametrize("name", ["json", "JSON", " json "])
-    def test_make_formatter(self, name: str) -> None:
-        """
-        ``json`` in any case names this format.
-        """
-        assert JsonFormatter is type(make_formatter(name, artifact_of=lambda n: None, color=False))
-
-    def test_record_unchanged(self) -> None:
-        """
-        Formatting does not modify the record.
-        """
-        made = record("%d rows", args=(5,), exc_info=error_info())
-        before = dict(made.__dict__)
-        JsonFormatter().format(made)
-        assert before == made.__dict__
-
-
-@pytest.fixture
-def ranked(system: LogSystem) -> LogSystem:
-    """
-    The ``testsys`` system, on rank 1 (from a provider).
-    """
-    system.set_rank_provider(lambda: 1)
-    return system
 
 
 class TestRankFilter:
@@ -1133,82 +802,6 @@ class TestRankSettings:
         ranked.set_logs("-io@1", core=logging.INFO, modules={"testsys.extra": logging.DEBUG})
         assert {"testsys.io": 40, "testsys.net": 40, "testsys.core": 20, "testsys.extra": 10} == dict(
             ranked.settings.levels
-        )
-
-
-class TestOutTemplate:
-    """
-    ``{P}_LOGS_OUT`` and ``set_output(file=)`` as templates: one file per rank.
-    """
-
-    @pytest.mark.parametrize(("rank", "name"), [(3, "log_3_{pid}.txt"), (None, "log_norank_{pid}.txt")])
-    def test_variable(self, system: LogSystem, tmp_path: Path, rank: int | None, name: str) -> None:
-        """
-        ``%r`` becomes the rank (``norank`` without one) and ``%p`` the process id.
-        """
-        system.set_rank_provider(lambda: rank)
-        system.init({"TESTSYS_LOGS_OUT": str(tmp_path / "log_%r_%p.txt"), "TESTSYS_LOGS_CONSOLE": "none"})
-        logging.getLogger("testsys.core").warning("to the file")
-        path = tmp_path / name.format(pid=os.getpid())
-        assert ([path], "to the file") == (list(tmp_path.iterdir()), lines(path.read_text())[0][2])
-
-    def test_set_output(self, ranked: LogSystem, tmp_path: Path) -> None:
-        """
-        ``set_output(file=)`` takes the same template.
-        """
-        ranked.set_output(file=str(tmp_path / "run_%r.log"), console="none")
-        ranked.init()
-        logging.getLogger("testsys.core").error("boom")
-        assert [("[rank1]:", "E", "boom")] == lines((tmp_path / "run_1.log").read_text())
-
-
-class TestJsonOutput:
-    """
-    ``{P}_LOGS_FORMAT=json`` and ``set_output(format="json")`` on a system.
-    """
-
-    def test_variable(self, ranked: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        Every record is one JSON line, with the system's rank, component, artifact and context.
-        """
-        ranked.init({"TESTSYS_LOGS_FORMAT": "json", "TESTSYS_LOGS": "+core"})
-        graph = ranked.getArtifactLogger("testsys.core", "graph")
-        with ranked.trace_context(frame_id=0, frame_compile_id=1):
-            graph.debug("node\nnode")
-        logging.getLogger("testsys.io").warning("slow")
-        out = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-        assert [
-            ("DEBUG", "testsys.core.__graph", "core", "graph", 1, 0, 1, "node\nnode"),
-            ("WARNING", "testsys.io", "io", None, 1, None, None, "slow"),
-        ] == [
-            (
-                o["level"],
-                o["logger"],
-                o["component"],
-                o["artifact"],
-                o["rank"],
-                o.get("frame_id"),
-                o.get("frame_compile_id"),
-                o["message"],
-            )
-            for o in out
-        ]
-
-    def test_set_output_and_artifact_formats(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``set_output(format="json")`` does the same, and an artifact's own log_format
-        does not turn a record into text.
-        """
-        system.register_artifact("plain", "A plain artifact.", log_format="%(message)s!")
-        plain = system.getArtifactLogger("testsys.core", "plain")
-        system.set_output(format="json")
-        system.init({"TESTSYS_LOGS": "plain"})
-        plain.debug("x")
-        (line,) = capsys.readouterr().err.splitlines()
-        assert ("x", "plain", None) == (
-            json.loads(line)["message"],
-            json.loads(line)["artifact"],
-            json.loads(line)["rank"],
         )
 
 

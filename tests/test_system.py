@@ -465,23 +465,6 @@ class TestRegistration:
             system.register_log(component, [top])
             assert (True, True) == (plain.isEnabledFor(logging.DEBUG), fast.enabled)
 
-    def test_loggers_made_below_a_new_artifact_logger_follow_it(self, system: LogSystem) -> None:
-        """
-        A logger made below an artifact logger before logdial configures it (by another
-        thread, between the two steps of getArtifactLogger) sees the artifact's level:
-        logdial looks below a logger whenever any logger was made since.
-        """
-        from logdial._apply import clear_caches_below
-        from logdial._fast import fast_logger
-
-        system.init({})
-        art = fast_logger("testsys.core.racy.__schedule")
-        child = logging.getLogger("testsys.core.racy.__schedule.child")
-        assert child.isEnabledFor(logging.WARNING)  # cached with the artifact at NOTSET
-        art.level = OFF
-        clear_caches_below({art.name})
-        assert not child.isEnabledFor(logging.WARNING)
-
     def test_many_artifact_loggers_after_init(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         Artifact loggers made after init, on and off by default, each configured as it is
@@ -717,13 +700,6 @@ class TestOutput:
         logging.getLogger("outside.pkg.inner").debug("once")
         assert ["once"] == _lines(capsys.readouterr().err)
         assert ["outside.pkg", "testsys"] == sorted(name for name, _ in _all_logdial_handlers())
-
-    def test_bad_console(self, system: LogSystem) -> None:
-        """
-        An unknown console is refused with the accepted values.
-        """
-        with pytest.raises(ValueError, match=r"^console must be one of stderr, stdout, none, not 'tty'$"):
-            system.set_output(console="tty")
 
 
 class TestConstruction:

@@ -1,7 +1,8 @@
 """
 Promise 1, load from threads: 8 threads of 20,000 enabled records each to ``{P}_LOGS_OUT`` and
-the console while another thread changes the settings in a loop. Every record lands once
-in each output, whole; nothing raises; logdial's handlers are neither duplicated nor leaked.
+the console while another thread changes the settings and registers components in a loop.
+Every record lands once in each output, whole, at its level; nothing raises; logdial's
+handlers are neither duplicated nor leaked.
 """
 
 from __future__ import annotations
@@ -22,15 +23,20 @@ RECORDS = 20_000
 
 class TestThreadsUnderLoad:
     """
-    Records from many threads while ``set_logs`` and ``override`` run in a loop.
+    Records from many threads while ``set_logs``, ``override`` and ``register_log`` run in a loop.
     """
 
     def test_every_record_once_and_whole(self, system: LogSystem, tmp_path: Path) -> None:
         """
-        160,000 DEBUG records (every setting the changer uses keeps ``core`` at DEBUG) all
-        reach the file and the console (a real file standing in for stderr) exactly once,
-        each as one whole line; the changer really ran; no thread saw an exception; and
-        the system ends with the handlers it started with, on the one logger.
+        160,000 records all reach the file and the console (a real file standing in for
+        stderr) exactly once, each as one whole line with its level's letter: half are
+        DEBUG records of ``core``, which every setting the changer uses keeps at DEBUG (a
+        change passing through a state that drops them would lose some); half are
+        WARNING records of ``io``, whose level the settings move between DEBUG, INFO and
+        WARNING under the writers (the level caches cleared as they read them). The
+        changer also registers components inside ``override``, and really ran; no thread
+        saw an exception; and the system ends with the handlers it started with, on the
+        one logger.
         """
         out = tmp_path / "out.log"
         console = tmp_path / "console.log"
@@ -39,12 +45,21 @@ class TestThreadsUnderLoad:
         changes = [0]
 
         def change() -> None:
-            choices = ["+core", "+core,graph", "+core,-io", "core=DEBUG,io=INFO,schedule", "+core,+io,graph_code=off"]
+            choices = [
+                "+core",
+                "+core,graph",
+                "+core,io=warning,-testsys.net",
+                "core=DEBUG,io=INFO,schedule",
+                "+core,+io,graph_code=off",
+                "+all,schedule=off",
+            ]
             try:
                 while not stop.is_set():
-                    system.set_logs(choices[changes[0] % len(choices)])
+                    i = changes[0]
+                    system.set_logs(choices[i % len(choices)])
                     with system.override("+core,graph=off"):
                         system.set_logs(core=logging.DEBUG, graph=True)
+                        system.register_log(f"late{i % 7}", [f"testsys.late{i % 7}"])
                     changes[0] += 1
                     # A pause that lets go of the GIL: a thread that never does would
                     # starve the writers (each write releases the GIL and waits up to
@@ -55,10 +70,13 @@ class TestThreadsUnderLoad:
                 errors.append(exc)
 
         def work(n: int) -> None:
-            log = logging.getLogger(f"testsys.core.worker{n}")
+            if n % 2:
+                log, emit = logging.getLogger(f"testsys.io.worker{n}"), logging.Logger.warning
+            else:
+                log, emit = logging.getLogger(f"testsys.core.worker{n}"), logging.Logger.debug
             try:
                 for i in range(RECORDS):
-                    log.debug("worker %d record %d", n, i)
+                    emit(log, "worker %d record %d", n, i)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
@@ -77,10 +95,15 @@ class TestThreadsUnderLoad:
             changer.join()
             after = logdial_handlers()
 
-        expected = collections.Counter(f"worker {n} record {i}" for n in range(THREADS) for i in range(RECORDS))
+        expected = collections.Counter(
+            ("W" if n % 2 else "V", f"worker {n} record {i}") for n in range(THREADS) for i in range(RECORDS)
+        )
         assert [] == errors
         assert [("testsys", "ConsoleHandler"), ("testsys", "FileHandler")] == before
         assert before == after
         assert changes[0] > 100
         for path in (out, console):
-            assert expected == collections.Counter(messages(path.read_text(encoding="utf-8"))), path.name
+            text = path.read_text(encoding="utf-8")
+            lines = messages(text)  # each line whole, or an AssertionError naming the first that is not
+            letters = [line[:1] for line in text.splitlines()]
+            assert expected == collections.Counter(zip(letters, lines, strict=True)), path.name
