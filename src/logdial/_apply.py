@@ -90,12 +90,12 @@ class Applier:
         reconfigured = self._reconfigured()
         for name in owned:
             self._set_level(name, plan.level(name))
-        for name in self.owned - owned:
-            self._release(name)
-        self.owned = owned
+        released, self.owned = self.owned - owned, owned
         self._place_own_filters(plan.own_levels())
         tops = _tops(owned)
         self._place(tops, self._carriers(plan, tops), tuple(handlers) if handlers is not None else self.handlers)
+        for name in released:  # after _place: detaching a logger reads what was saved for it
+            self._release(name)
         relink(tops)
         self._set_rank_level()
         if reconfigured:
