@@ -9,6 +9,7 @@ import stat
 import time
 
 from ._handlers import TAG, Output, ReportsOnce, terminal_safe
+from ._writes import Written, take_back, write_all
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -148,21 +149,18 @@ class FileHandler(ReportsOnce, logging.FileHandler):
                     return
             if output.torn:  # (until a record is written, every attempt starts with it)
                 data = b"\n" + data
-            view = None
+            written = Written()
             try:
-                written = os.write(fd, data)
-                if written < len(data):  # the kernel took only part of it: the rest
-                    view = memoryview(data)[written:]
-                    while view:
-                        view = view[os.write(fd, view) :]
+                write_all(fd, data, written)
                 output.torn = False
             except BaseException:
                 # On a regular file a write is whole or not at all, unless the disk is
                 # full part way: the part written is taken back. On a pipe an interrupted
                 # write may have left part of the record.
-                if view is not None and output.regular and _take_back(fd, len(data) - len(view)):
+                partial = written.count > 0
+                if partial and output.regular and take_back(fd, written.count):
                     pass
-                elif not output.regular or view is not None:
+                elif not output.regular or partial:
                     output.torn = True
                 raise
         except RecursionError:
@@ -216,19 +214,6 @@ class FileHandler(ReportsOnce, logging.FileHandler):
         finally:
             self.release()
         logging.Handler.close(self)  # out of logging's list of handlers to flush at exit
-
-
-def _take_back(fd: int, count: int) -> bool:
-    # Truncate the last ``count`` bytes this process appended to a regular file, if no
-    # one appended after them (another process sharing the file); whether it did.
-    try:
-        end = os.lseek(fd, 0, os.SEEK_CUR)  # (O_APPEND: just after what this write wrote)
-        if os.fstat(fd).st_size != end:
-            return False
-        os.ftruncate(fd, end - count)
-    except OSError:
-        return False
-    return True
 
 
 def _close_quietly(fd: int) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "GlogFormatter",
     "PercentFormatter",
     "escape_controls",
+    "format_traceback",
     "relative_path",
 ]
 
@@ -169,6 +170,15 @@ _LINE_BREAK: Final = "\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]"
 _LETTERS: Final = {level: glog_letter(level) for level in (10, 20, 30, 40, 50)}
 
 
+def format_traceback(ei: logging._SysExcInfoType) -> str:
+    """
+    The traceback of ``ei`` without a trailing newline (what logdial's formatters show).
+    """
+    assert ei[0] is not None
+    assert ei[1] is not None
+    return "".join(traceback.format_exception(ei[0], ei[1], ei[2])).rstrip("\n")
+
+
 class GlogFormatter(logging.Formatter):
     """
     glog-style lines, like torch's: ``I1201 06:54:18.123456 4242 pkg/mod.py:12] [0/1] [__artifact] msg``.
@@ -249,9 +259,7 @@ class GlogFormatter(logging.Formatter):
         """
         The traceback of ``ei`` without a trailing newline.
         """
-        assert ei[0] is not None
-        assert ei[1] is not None
-        return "".join(traceback.format_exception(ei[0], ei[1], ei[2])).rstrip("\n")
+        return format_traceback(ei)
 
 
 class PercentFormatter(logging.Formatter):

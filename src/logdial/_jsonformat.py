@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-import traceback
 from collections.abc import Callable
 
 from ._context import CONTEXT_FIELDS, EMPTY, TraceContext
 from ._fields import ComponentIndex
-from ._formatting import NO_RANK, relative_path
+from ._formatting import NO_RANK, format_traceback, relative_path
 from ._registry import Registry
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
@@ -113,6 +112,4 @@ class JsonFormatter(logging.Formatter):
         """
         The traceback of ``ei`` without a trailing newline.
         """
-        assert ei[0] is not None
-        assert ei[1] is not None
-        return "".join(traceback.format_exception(ei[0], ei[1], ei[2])).rstrip("\n")
+        return format_traceback(ei)

@@ -24,11 +24,23 @@ from ._handlers import NullHandler, RoutingFormatter
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
-    from typing import Final
+    from typing import Final, TypedDict, TypeGuard
 
+    from ._console import Console
     from ._context import TraceContext
     from ._formatting import ArtifactOf, ContextOf, RankView
     from ._registry import Registry
+
+    class Choices(TypedDict, total=False):
+        """
+        Output choices, by name: only those made (by ``set_output``, or a capture).
+        """
+
+        console: Console
+        file: str | None
+        format: str | None
+        propagate: bool
+
 
 __all__ = ["UNSET", "Outputs", "capturing", "check_choices", "make_formatter"]
 
@@ -38,7 +50,7 @@ _BASIC_NAMES: Final = frozenset({"short", "basic"})
 
 #: Output choices that win over every system's own while logdial's pytest fixture is
 #: active (see ``capturing``): empty otherwise.
-_CAPTURE: dict[str, object] = {}
+_CAPTURE: Choices = {}
 #: What to call when the capture starts or ends: each system's rebuild, held weakly.
 _REBUILDS = Callbacks()
 
@@ -58,12 +70,12 @@ def capturing() -> Iterator[None]:
     logger's handlers (pytest's caplog, the fixture's own); its file output stays. Undone
     at exit. Not reentrant: the fixture is one per test.
     """
-    _CAPTURE.update(console="none", propagate=True)
+    _CAPTURE.update({"console": "none", "propagate": True})
     _rebuild_all()
     try:
         yield
     finally:
-        _CAPTURE.clear()
+        del _CAPTURE["console"], _CAPTURE["propagate"]
         _rebuild_all()
 
 
@@ -71,12 +83,19 @@ def _rebuild_all() -> None:
     _REBUILDS.run()
 
 
+def is_console(value: object) -> TypeGuard[Console]:
+    """
+    Whether ``value`` is one of ``CONSOLES``.
+    """
+    return value in CONSOLES
+
+
 def check_console(console: object) -> None:
     """
     Raises:
         ValueError: for a console that is not one of ``CONSOLES``.
     """
-    if console not in CONSOLES:
+    if not is_console(console):
         raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")
 
 
@@ -88,7 +107,7 @@ def check_choices(
     *,
     check_format: Callable[[str], object],
     out_path: Callable[[str], str],
-) -> dict[str, object]:
+) -> Choices:
     """
     ``set_output``'s arguments checked (the file opened once, so that a path that cannot
     be opened is the caller's error, said now): the choices given, by name.
@@ -96,8 +115,11 @@ def check_choices(
     Raises:
         FormatError, ValueError, TypeError, OSError: naming the argument and what is wrong.
     """
+    given: Choices = {}
     if console is not UNSET:
-        check_console(console)
+        if not is_console(console):
+            raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")
+        given["console"] = console
     if isinstance(format, str):
         check_format(format)
     elif format is not UNSET and format is not None:
@@ -113,9 +135,14 @@ def check_choices(
         except OSError as exc:
             message = f"set_output(file=...) cannot open the log file: {exc.strerror}"
             raise OSError(exc.errno, message, file) from None
-        file = os.fspath(file)
-    given = {"console": console, "file": file, "format": format, "propagate": propagate}
-    return {key: value for key, value in given.items() if value is not UNSET}
+        given["file"] = os.fspath(file)
+    elif file is None:
+        given["file"] = None
+    if format is None or isinstance(format, str):
+        given["format"] = format
+    if isinstance(propagate, bool):
+        given["propagate"] = propagate
+    return given
 
 
 def make_formatter(
@@ -179,20 +206,24 @@ class Outputs:
         #: Where records that could not be formatted were logged, shared by the handlers
         #: so that each bad call is reported once (see _handlers.ReportsOnce).
         self.error_sites: set[tuple[str, int]] = set()
-        self._defaults: dict[str, object] = {"console": console, "propagate": propagate}
-        self.explicit: dict[str, object] = {}
+        self._console, self._propagate = console, propagate
+        self.explicit: Choices = {}
         self.handlers: tuple[logging.Handler, ...] = ()
         self.retired: list[logging.Handler] = []
 
-    def _chosen(self) -> dict[str, object]:
-        return {**self.explicit, **_CAPTURE} if _CAPTURE else self.explicit
+    def _chosen(self) -> Choices:
+        if not _CAPTURE:
+            return self.explicit
+        chosen: Choices = {**self.explicit}
+        chosen.update(_CAPTURE)
+        return chosen
 
     @property
     def propagate(self) -> bool:
         """
         Whether records go on to the parent loggers.
         """
-        return bool(self._chosen().get("propagate", self._defaults["propagate"]))
+        return self._chosen().get("propagate", self._propagate)
 
     def build(self, env: EnvConfig, strict: bool) -> tuple[logging.Handler, ...]:
         """
@@ -206,12 +237,13 @@ class Outputs:
         formatter, logger_formats, error_sites = self.formatter, self._logger_formats, self.error_sites
         out_path, report = self.out_path, self._report
         chosen = self._chosen()
-        console = chosen.get("console", env.console or self._defaults["console"])
-        if console not in CONSOLES:
-            report(f"{env.name('CONSOLE')}={console!r} is not valid: use stderr, stdout or none; using stderr")
-            console = "stderr"
+        wanted = chosen.get("console", env.console or self._console)
+        console: Console = "stderr"
+        if is_console(wanted):
+            console = wanted
+        else:
+            report(f"{env.name('CONSOLE')}={wanted!r} is not valid: use stderr, stdout or none; using stderr")
         fmt = chosen.get("format", env.format)
-        assert fmt is None or isinstance(fmt, str)
         try:
             plain = formatter(fmt, False)
         except FormatError as exc:
@@ -227,10 +259,10 @@ class Outputs:
         handlers: list[logging.Handler] = []
         if console != "none":
             forced = env.force_color and not env.no_color
-            handlers.append(ConsoleHandler(self.name, console, plain, color, error_sites=error_sites, forced=forced))  # type: ignore[arg-type]
+            handlers.append(ConsoleHandler(self.name, console, plain, color, error_sites=error_sites, forced=forced))
         path = chosen.get("file", env.out)
         if path is not None:
-            path = out_path(str(path))
+            path = out_path(path)
             old = next((h for h in self.handlers if isinstance(h, FileHandler)), None)
             if old is not None and old.baseFilename == os.path.abspath(str(path)) and old.same_file():
                 old.setFormatter(plain)  # (a file rotated away since is opened anew, below)
@@ -253,6 +285,6 @@ class Outputs:
         handlers made last, which it no longer holds, for the system to retire.
         """
         handlers, self.handlers = self.handlers, ()
-        self.explicit.clear()
+        self.explicit = {}
         self.error_sites.clear()
         return handlers

@@ -79,5 +79,5 @@ class OutputMethods:
         ``{P}_LOGS_FORMAT``, ``{P}_LOGS_CONSOLE``) and the defaults choose again.
         """
         with self._lock:
-            self._outputs.explicit.clear()
+            self._outputs.explicit = {}
             self._remake_outputs()

@@ -109,14 +109,16 @@ class RankWatch:
         and push a rank found to ``on_rank``. Costs one dictionary lookup while nothing
         could know it; never raises.
         """
-        if self.rank is None:
+        rank = self.rank
+        if rank is None:
             if self.provider is None and "torch.distributed" not in sys.modules:
                 return  # nothing could know it yet (current() would say so, at the cost of a call)
-            if self.current() is None:
+            rank = self.current()
+            if rank is None:
                 return
         if not self._told:
             told = self.on_rank
-            self._told = told is None or told(self.rank)  # type: ignore[arg-type]
+            self._told = told is None or told(rank)
 
     def detect(self, environ: Mapping[str, str] | None = None) -> int | None:
         """

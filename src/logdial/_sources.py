@@ -79,11 +79,9 @@ class Sources(Frozen):
         )
 
     def _with(self, **changes: object) -> Sources:
-        values: dict[str, object] = {name: getattr(self, name) for name in self._fields}
-        values.update(changes)
-        env = values.pop("env")
-        assert isinstance(env, EnvConfig)
-        return Sources(env, **values)  # type: ignore[arg-type]
+        new = object.__new__(Sources)
+        new._set(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
+        return new
 
     def read(self, env: EnvConfig, reading: Reading) -> Sources:
         """

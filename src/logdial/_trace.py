@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from ._forks import in_forked_child
 from ._formatting import relative_path
+from ._writes import Written, take_back, write_all
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -264,22 +265,14 @@ class TraceWriter:
         path = relative_path(caller[0]).translate(_PATH_UNSAFE) or "?"
         text = f"V{stamp}.{int((now - second) * 1_000_000):06d} {self._pid} {path}:{caller[1]}] {header}{tail}\n"
         data = text.encode("utf-8", "replace")
-        written = 0
+        written = Written()
         try:
-            written = os.write(fd, data)
-            if written < len(data):  # the kernel took only part of it: the rest
-                view = memoryview(data)[written:]
-                while view:
-                    more = os.write(fd, view)
-                    written += more
-                    view = view[more:]
+            write_all(fd, data, written)
         except OSError as exc:
-            # A full disk: take back the part of the record written. The file is this
-            # process's own, written under the lock, so the record began that far
-            # before its end.
-            if written:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_END) - written)
+            # A full disk: take back the part of the record written (the file is this
+            # process's own, written under the lock).
+            if written.count:
+                take_back(fd, written.count)
             self._fail(f"cannot write the trace file {self.path!r} ({exc.strerror or exc})")
 
 

@@ -311,7 +311,7 @@ _LOGGING_CODE = frozenset(
         logging.__file__,
         *(
             str(Path(logdial.__file__).with_name(n))
-            for n in ("_handlers.py", "_console.py", "_files.py", "_formatting.py", "_fast.py")
+            for n in ("_handlers.py", "_console.py", "_files.py", "_writes.py", "_formatting.py", "_fast.py")
         ),
     }
 )
