@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from tests.strategies import artifact_items, component_items, module_items, wildcard_items
+from tests.strategies import artifact_items, component_items, module_items, settings_strings, wildcard_items
 
 from logdial import LogSystem, SettingsError
-from logdial._explain import Explanation, LoggerLevel, explain
-from logdial._levels import level_name
+from logdial._explain import Explanation, Floor, LoggerLevel, Origin, explain
+from logdial._levels import OFF, level_name
 from logdial.demo._registrations import build_system
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL
@@ -642,3 +642,240 @@ class TestAgreesWithInit:
         Generated settings of components, artifacts, modules under the root and wildcards.
         """
         _check_against_init(",".join(items))
+
+
+# -- explain's levels are the system's: exact, at any level number ----------------------
+
+
+def _reaches(logger: logging.Logger, level: int) -> bool:
+    """
+    Whether a record of ``logger`` at ``level`` passes the logger's level and filters and
+    reaches a handler (with its level and filters) on the way up, as ``Logger.handle``
+    and ``Logger.callHandlers`` take it.
+    """
+    if not logger.isEnabledFor(level):
+        return False
+    record = logger.makeRecord(logger.name, level, __file__, 1, "m", (), None)
+    if not logger.filter(record):
+        return False
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(level >= h.level and h.filter(record) for h in current.handlers):
+            return True
+        current = current.parent if current.propagate else None
+    return False
+
+
+def _lowest_passing(name: str) -> int | None:
+    """
+    The lowest level number at which records of logger ``name`` are written (whatever
+    holds them back: its effective level, an ``OwnLevelFilter``, the ``FloorFilter``),
+    found by bisection; ``None`` when none is, up to OFF.
+    """
+    logger = logging.getLogger(name)
+    low, high = 1, OFF
+    if not _reaches(logger, high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if _reaches(logger, middle) else (middle + 1, high)
+    return low
+
+
+#: An artifact logger that exists before the settings are explained and applied, so that
+#: an item may name it as a module (its artifact decides its level, not the item).
+_ARTIFACT_LOGGER = "minitorch._dynamo.__guards"
+_INDUCTOR = "minitorch._inductor"
+# Items on the loggers the components meet, with levels a standard-level check would
+# round away (15, 5) and 0 (NOTSET: the loggers below inherit from further up).
+_EXACT_ITEMS = st.one_of(
+    st.tuples(st.sampled_from(("+", "-", "")), st.sampled_from((*_NEAR, _ARTIFACT_LOGGER))).map("".join),
+    st.tuples(
+        st.sampled_from((*_NEAR, _ARTIFACT_LOGGER, "all", "dynamo", "inductor")),
+        st.sampled_from(("0", "5", "15", "debug", "error", "critical")),
+    ).map("=".join),
+)
+_EXACT_SETTINGS = st.lists(
+    st.one_of(component_items(), artifact_items(), module_items(), wildcard_items(), _EXACT_ITEMS, _EXACT_ITEMS),
+    max_size=7,
+).flatmap(settings_strings)
+_VIA = ("environment", "set_logs")
+
+
+def _demo_with_artifact_logger() -> LogSystem:
+    """
+    The demo, with the artifact logger ``_ARTIFACT_LOGGER`` made.
+    """
+    logs = build_system()
+    logs.getArtifactLogger(_ARTIFACT_LOGGER.rpartition(".__")[0], "guards")
+    return logs
+
+
+def _explained_and_applied(
+    text: str, via: str, make: Callable[[], LogSystem] = _demo_with_artifact_logger
+) -> tuple[Explanation, LogSystem]:
+    """
+    The explanation of ``text`` for the system ``make`` makes, and that system with
+    ``text`` applied ``via`` the environment (``init``) or ``set_logs``, writing nowhere.
+    """
+    logs = make()
+    explanation = explain(logs, text)
+    logs.set_output(console="none")
+    if via == "environment":
+        logs.init({logs.var: text})
+    else:
+        logs.init({})
+        logs.set_logs(text)
+    return explanation, logs
+
+
+def _rows(explanation: Explanation) -> list[LoggerLevel]:
+    """
+    Every logger the explanation gives a level: the components' loggers, then the modules.
+    """
+    return [lg for c in explanation.components for lg in c.loggers] + list(explanation.modules)
+
+
+def _explained_levels(explanation: Explanation) -> list[tuple[str, int, int]]:
+    """
+    Each logger's level and the level of the loggers below it, as explained (where no
+    setting reaches, the application's: the root logger's).
+    """
+    app = logging.getLogger().getEffectiveLevel()
+    levels = []
+    for lg in _rows(explanation):
+        level = app if lg.level is None else lg.level
+        levels.append((lg.logger, level, level if lg.below is None else lg.below.level))
+    return levels
+
+
+class TestSameLevelsAsTheSystem:
+    """
+    explain() reads its levels from what init() and set_logs() apply: for every logger it
+    reports, the level equals what the real logger shows once the same settings are
+    applied, to the number (a check on the standard levels alone would let 15 pass for 20).
+    """
+
+    @pytest.mark.parametrize("via", _VIA)
+    @settings(max_examples=60, deadline=None)
+    @given(text=_EXACT_SETTINGS)
+    def test_effective_level(self, via: str, text: str) -> None:
+        """
+        Where no floor holds records back, the level explained for each logger, and for
+        the loggers below it, is ``getEffectiveLevel()`` of the real logger and its child.
+        """
+        explanation, logs = _explained_and_applied(text, via)
+        try:
+            assume(not logs.settings.floors)  # a floor holds records back beyond the level: see below
+            assert _explained_levels(explanation) == [
+                (
+                    lg.logger,
+                    logging.getLogger(lg.logger).getEffectiveLevel(),
+                    logging.getLogger(f"{lg.logger}.child_of_explain").getEffectiveLevel(),
+                )
+                for lg in _rows(explanation)
+            ]
+        finally:
+            logs.reset()
+
+    @pytest.mark.parametrize("via", _VIA)
+    @settings(max_examples=100, deadline=None)
+    @given(text=_EXACT_SETTINGS)
+    def test_lowest_level_written(self, via: str, text: str) -> None:
+        """
+        For any settings, with floors, own levels, NOTSET and an artifact logger named as
+        a module: the level explained for each logger, and for the loggers below it, is
+        the lowest level whose records the real logger and its child write.
+        """
+        explanation, logs = _explained_and_applied(text, via)
+        try:
+            assert _explained_levels(explanation) == [
+                (lg.logger, _lowest_passing(lg.logger), _lowest_passing(f"{lg.logger}.child_of_explain"))
+                for lg in _rows(explanation)
+            ]
+        finally:
+            logs.reset()
+
+    @pytest.mark.parametrize(
+        ("text", "expected", "below"),
+        [
+            # A module at 0 (NOTSET), then its component: its logger is set to the floor,
+            # 0, so it takes WARNING from the root, and its own DEBUG is never reached
+            # (explain used to say DEBUG, and NOTSET below it).
+            ("minitorch._inductor=0,+inductor", LoggerLevel(_INDUCTOR, WARNING, None, "minitorch"), WARNING),
+            # Its own ERROR still holds its own records; the loggers below take the root's.
+            (
+                "minitorch._inductor=0,-inductor",
+                LoggerLevel(_INDUCTOR, ERROR, Origin("-inductor", 22), below=Floor(WARNING, None)),
+                WARNING,
+            ),
+            (
+                "-minitorch._inductor,inductor=15",
+                LoggerLevel(
+                    _INDUCTOR, 15, Origin("inductor=15", 21), below=Floor(ERROR, Origin("-minitorch._inductor", 0))
+                ),
+                ERROR,
+            ),
+            (
+                "+minitorch._inductor,inductor=error",
+                LoggerLevel(
+                    _INDUCTOR,
+                    ERROR,
+                    Origin("inductor=error", 21),
+                    below=Floor(DEBUG, Origin("+minitorch._inductor", 0)),
+                ),
+                DEBUG,
+            ),
+        ],
+    )
+    def test_component_under_a_module(self, text: str, expected: LoggerLevel, below: int) -> None:
+        """
+        A component item after a module item that covers its logger: what explain says of
+        the logger is where its records, and those below it, are written from.
+        """
+        explanation, logs = _explained_and_applied(text, "environment")
+        try:
+            inductor = next(c for c in explanation.components if c.name == "inductor")
+            assert (expected, expected.level, below) == (
+                inductor.loggers[0],
+                _lowest_passing(_INDUCTOR),
+                _lowest_passing(f"{_INDUCTOR}.child_of_explain"),
+            )
+        finally:
+            logs.reset()
+
+    def test_artifact_logger_named_as_a_module(self) -> None:
+        """
+        An item naming an artifact logger as a module does not set it: its artifact does
+        (here it follows dynamo, at DEBUG), and explain says so (it used to say ERROR).
+        """
+        explanation, logs = _explained_and_applied(f"+dynamo,-{_ARTIFACT_LOGGER}", "environment")
+        try:
+            row = explanation.modules[0]
+            assert (_ARTIFACT_LOGGER, DEBUG, DEBUG) == (row.logger, row.level, _lowest_passing(_ARTIFACT_LOGGER))
+        finally:
+            logs.reset()
+
+    def test_loggers_outside_the_root_beside_a_floor(self) -> None:
+        """
+        A floor under the root leaves the loggers of a component outside it (one a
+        top-level name) to the application, as explain says.
+        """
+
+        def make() -> LogSystem:
+            logs = _nested()
+            logs.register_log("vendor", ["vendorlib", "vendorlib.client"])
+            return logs
+
+        explanation, logs = _explained_and_applied("-shop.io,+io", "environment", make)
+        try:
+            assert [None, None, "shop.io"] == [
+                *(lg.level for lg in explanation.components[-1].loggers),
+                next(c for c in explanation.components if c.name == "disk").loggers[0].inherited_from,
+            ]
+            assert _explained_levels(explanation) == [
+                (lg.logger, _lowest_passing(lg.logger), _lowest_passing(f"{lg.logger}.child_of_explain"))
+                for lg in _rows(explanation)
+            ]
+        finally:
+            logs.reset()

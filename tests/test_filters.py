@@ -3,11 +3,16 @@ filter on logdial's handlers, one carrier per record."""
 
 from __future__ import annotations
 
+import pytest
 from tests.plans import DEBUG, ERROR, REGISTRY, ROOT, WARNING, plan, record
 
 from logdial._filters import FloorFilter, NearestCarrierFilter, OwnLevelFilter
 from logdial._plan import Plan
 from logdial._settings import Settings
+
+#: ``-ap.core,+core`` and ``+ap.core,-core``: a logger raised above its floor, and one lowered to it.
+_RAISED: dict[str, object] = {"levels": {"ap.core": DEBUG}, "floors": {"ap.core": ERROR}}
+_LOWERED: dict[str, object] = {"levels": {"ap.core": ERROR}, "floors": {"ap.core": DEBUG}}
 
 
 class TestOwnLevelFilter:
@@ -76,6 +81,41 @@ class TestFloorFilter:
         floor = FloorFilter()
         floor.update(plan(levels={"ap.core": DEBUG}, floors={"ap.core": ERROR}, artifacts=frozenset({"graph"})))
         assert (0, True) == (floor.floor("ap.core.__graph"), floor.filter(record("ap.core.__graph", DEBUG)))
+
+    @pytest.mark.parametrize(
+        ("settings", "name", "expected", "below"),
+        [
+            ({}, "ap.core", (WARNING, "ap", False), (WARNING, "ap", False)),
+            ({}, "ext.pkg", None, None),
+            # -ap.core,+core: DEBUG itself, held to the floor below it
+            (_RAISED, "ap.core", (DEBUG, "ap.core", False), (ERROR, "ap.core", True)),
+            (_RAISED, "ap.core.sub", (ERROR, "ap.core", True), (ERROR, "ap.core", True)),
+            # +ap.core,-core: its own records at ERROR, the loggers below at the floor
+            (_LOWERED, "ap.core", (ERROR, "ap.core", False), (DEBUG, "ap.core", True)),
+            (_LOWERED, "ap.core.sub", (DEBUG, "ap.core", True), (DEBUG, "ap.core", True)),
+            # ap.core=0,-core: lowered to NOTSET, so it takes the root's WARNING below it
+            ({"levels": {"ap.core": ERROR}, "floors": {"ap.core": 0}}, "ap.core.sub", (WARNING, "ap", False), None),
+        ],
+    )
+    def test_record_level(
+        self,
+        settings: dict[str, object],
+        name: str,
+        expected: tuple[int, str, bool] | None,
+        below: tuple[int, str, bool] | None,
+    ) -> None:
+        """
+        The lowest level a record needs (the effective level, then the floor or the own
+        level), the logger that decides it, and whether by its floor; of the logger and
+        (``below``) of the loggers below it. ``None`` below: as for the logger itself.
+        """
+        applied = plan(**settings)
+        floor = FloorFilter()
+        floor.update(applied)
+        assert (expected, below or expected) == (
+            floor.record_level(applied, name),
+            floor.record_level(applied, name, below=True),
+        )
 
     def test_add(self) -> None:
         """

@@ -67,6 +67,49 @@ class TestPlanLevel:
         assert (DEBUG, logging.NOTSET) == (raised.level("ap.core"), raised.level("ap.core.__graph"))
 
 
+class TestPlanEffectiveLevel:
+    """
+    ``Plan.effective_level`` and ``Plan.switch``: what a logger inherits, and an artifact's switch.
+    """
+
+    @pytest.mark.parametrize(
+        ("settings", "name", "expected"),
+        [
+            ({}, "ap", (WARNING, "ap")),
+            ({}, "ap.core.deep", (WARNING, "ap")),
+            ({"levels": {"ap.core": INFO}}, "ap.core.deep", (INFO, "ap.core")),
+            ({"levels": {"ap.core": 0}}, "ap.core.deep", (WARNING, "ap")),
+            ({"levels": {"ap.core": ERROR}, "floors": {"ap.core": DEBUG}}, "ap.core.deep", (DEBUG, "ap.core")),
+            ({"levels": {"ap.core": ERROR}, "floors": {"ap.core": 0}}, "ap.core", (WARNING, "ap")),
+            ({"artifacts": frozenset({"graph"})}, "ap.core.__graph.sub", (DEBUG, "ap.core.__graph")),
+            ({}, "ext.pkg", None),
+            ({}, ".ap", None),
+        ],
+    )
+    def test_effective_level(self, settings: dict[str, object], name: str, expected: tuple[int, str] | None) -> None:
+        """
+        The level of the nearest logger, itself or above, that the plan does not leave at
+        NOTSET, as ``getEffectiveLevel`` walks (a logger lowered to a floor of 0 is
+        NOTSET too); ``None`` past the plan's loggers.
+        """
+        assert expected == plan(**settings).effective_level(name)
+
+    @pytest.mark.parametrize(
+        ("settings", "expected"),
+        [
+            ({}, (None, OFF)),
+            ({"artifacts": frozenset({"graph", "schedule"})}, (DEBUG, DEBUG)),
+            ({"disabled": frozenset({"graph", "schedule"})}, (OFF, OFF)),
+        ],
+    )
+    def test_switch(self, settings: dict[str, object], expected: tuple[int | None, int | None]) -> None:
+        """
+        An artifact named is DEBUG, one switched off or off by default OFF; the others follow (``None``).
+        """
+        switched = plan(**settings)
+        assert expected == (switched.switch("graph"), switched.switch("schedule"))
+
+
 class TestPlanLoggers:
     """
     ``Plan.own_levels``, ``owned``, ``named`` and ``is_named``.

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Literal
 
+from ._filters import FloorFilter
 from ._levels import level_name
+from ._plan import under
+from ._settings import resolve
+from ._system import LogSystem, plan_for
 
 if TYPE_CHECKING:
     from ._settings import HelpRequest, Settings
-    from ._system import LogSystem
 
 __all__ = [
     "ArtifactExplanation",
@@ -27,8 +30,6 @@ __all__ = [
 Source = Literal["argument", "environment", "unset"]
 ArtifactState = Literal["on", "off", "depends"]
 ArtifactReason = Literal["named", "switched_off", "off_by_default", "follows"]
-
-_DEFAULT_ROOT_LEVEL: Final = logging.WARNING  # what the system gives its root when no item does (Plan.level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,12 @@ class Origin:
 class Floor:
     """
     The level the loggers below a logger keep when it differs from the logger's own: a
-    component item after a module item that covers it changes that logger only.
+    component item after a module item that covers it changes that logger only. The
+    origin is ``None`` when it is the default (they take their level from above it).
     """
 
     level: int
-    origin: Origin
+    origin: Origin | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,18 +273,31 @@ def explain(system: LogSystem, settings: str, *, source: Source = "argument") ->
 
 class _Explainer:
     """
-    Attributes each value of the resolved settings to the item that decided it.
+    Attributes each value of the plan the system applies for the settings to the item
+    that decided it.
 
-    The values come from the system's own resolver; what each item touches is found by
-    resolving that item alone, which is what it does in any context. Later items win, so
-    a value comes from the last item that touches it.
+    The values come from the system's own code: the settings from its resolver, each
+    logger's level from the ``Plan`` that ``init()`` applies and the ``FloorFilter`` it
+    sets up, each artifact's switch from ``Plan.switch``. What each item touches is found
+    by resolving that item alone, which is what it does in any context. Later items win,
+    so a value comes from the last item that touches it.
     """
 
     def __init__(self, system: LogSystem, settings: Settings) -> None:
+        from ._grammar import ParseResult  # loaded: the items were parsed
+
         self.system = system
         self.settings = settings
         self.root = system.root
-        self.alone = [system.parse(item.text) for item in settings.items]
+        self.plan = plan_for(system, settings)
+        registry = self.plan.registry
+        self.floor_filter = FloorFilter()
+        self.floor_filter.update(self.plan)
+        # Every item is valid (it is in the settings), so a module it names is taken as it is.
+        self.alone = [
+            resolve(ParseResult((item,), ()), registry, root=self.root, exists=lambda _: True).settings
+            for item in settings.items
+        ]
         # The module items still covering their subtree at the end, as the resolver's
         # module levels: a module item drops the module items below it.
         self.live_modules: dict[str, int] = {}
@@ -308,47 +323,30 @@ class _Explainer:
                 return self.origin(index)
         raise AssertionError(f"no module item covers the floor of {logger!r}")
 
-    def own_level(self, name: str) -> tuple[int, Origin | None] | None:
+    def decided_by(self, logger: str, floor: bool) -> Origin | None:
         """
-        The level the system gives logger ``name`` itself (0 is logging's NOTSET), or
-        ``None`` when it gives none, as ``Plan.level`` does.
+        The item behind the floor (``floor``) or the level of ``logger``; ``None`` for a
+        level no item sets (the system's default for its root).
         """
-        if name in self.settings.levels:
-            return self.settings.levels[name], self.level_origin(name)
-        if name == self.root:  # the system always sets its root
-            return _DEFAULT_ROOT_LEVEL, None
-        return None
+        if floor:
+            return self.floor_origin(logger)
+        return self.level_origin(logger) if logger in self.settings.levels else None
 
     def logger_level(self, name: str) -> LoggerLevel:
         """
-        What a record of logger ``name`` needs to reach logdial's handlers: logging's own
-        inheritance (the nearest logger with a level other than NOTSET), and the floor of
-        the nearest ancestor with one (``FloorFilter``), unless the logger has a level of
-        its own.
+        What a record of logger ``name``, and of the loggers below it, needs to reach
+        logdial's handlers once the plan is applied (``FloorFilter.record_level``).
         """
-        parts = name.split(".")
-        chain = [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]  # name, then its ancestors
-        inherited = next(
-            ((n, own) for n in chain if (own := self.own_level(n)) is not None and own[0] != logging.NOTSET), None
-        )
-        floor = None
-        if self.own_level(name) is None:
-            for ancestor in chain[1:]:
-                if ancestor in self.settings.floors:
-                    floor = ancestor, self.settings.floors[ancestor]
-                    break
-                if self.own_level(ancestor) is not None:
-                    break
-        if inherited is None:  # above everything the settings reach: the application decides
+        own = self.floor_filter.record_level(self.plan, name)
+        if own is None:  # above everything the settings reach: the application decides
             return LoggerLevel(name, None)
-        source, (level, origin) = inherited
-        if floor is not None:  # held back to it, or inheriting it from a lowered logger
-            source, level, origin = floor[0], floor[1], self.floor_origin(floor[0])
+        level, decider, floor = own
         below = None
-        child_floor = self.settings.floors.get(name)
-        if self.own_level(name) is not None and child_floor is not None and child_floor != level:
-            below = Floor(child_floor, self.floor_origin(name))
-        return LoggerLevel(name, level, origin, inherited_from=None if source == name else source, below=below)
+        under_it = self.floor_filter.record_level(self.plan, name, below=True)
+        if under_it is not None and under_it[0] != level:
+            below = Floor(under_it[0], self.decided_by(under_it[1], under_it[2]))
+        inherited_from = None if decider == name else decider
+        return LoggerLevel(name, level, self.decided_by(decider, floor), inherited_from, below)
 
     def artifact_origin(self, name: str) -> Origin:
         index = max(i for i, s in enumerate(self.alone) if name in s.artifacts or name in s.disabled)
@@ -372,14 +370,15 @@ class _Explainer:
             name, origin = artifact.name, None
             state: ArtifactState
             reason: ArtifactReason
-            if name in self.settings.artifacts:
+            switch = self.plan.switch(name)
+            if switch is None:
+                state, reason = ("on" if not hidden else "off" if not shown else "depends"), "follows"
+            elif switch == logging.DEBUG:
                 state, reason, origin = "on", "named", self.artifact_origin(name)
             elif name in self.settings.disabled:
                 state, reason, origin = "off", "switched_off", self.artifact_origin(name)
-            elif artifact.off_by_default:
-                state, reason = "off", "off_by_default"
             else:
-                state, reason = ("on" if not hidden else "off" if not shown else "depends"), "follows"
+                state, reason = "off", "off_by_default"
             follows = reason == "follows"
             artifacts.append(
                 ArtifactExplanation(
@@ -428,16 +427,12 @@ class _Explainer:
                 marks[logger.logger] = logger.at_debug
         for module in sorted(modules, key=lambda m: m.logger.count(".")):
             above = _deepest(module.logger, marks)
-            if above is None and not (module.at_debug and _covered(module.logger, self.root)):
+            if above is None and not (module.at_debug and under(module.logger, self.root)):
                 continue  # outside every place: artifacts of the system do not log there
             if above != module.at_debug:
                 (shown if module.at_debug else hidden).append(module.logger)
                 marks[module.logger] = module.at_debug
         return tuple(shown), tuple(hidden)
-
-
-def _covered(name: str, ancestor: str) -> bool:
-    return name == ancestor or name.startswith(ancestor + ".")
 
 
 def _deepest(name: str, marks: dict[str, bool]) -> bool | None:
@@ -478,8 +473,10 @@ def _logger_rows(label: str, logger: LoggerLevel, root: str) -> list[tuple[str, 
     if logger.inherited_from is not None:
         source += f", inherited from {'all' if logger.inherited_from == root else logger.inherited_from}"
     rows: list[tuple[str, ...]] = [(label, logger.logger, _level_text(logger.level), source)]
-    if logger.below is not None:
-        rows.append(("", "  the loggers below it", _level_text(logger.below.level), logger.below.origin.describe()))
+    below = logger.below
+    if below is not None:
+        why = "default" if below.origin is None else below.origin.describe()
+        rows.append(("", "  the loggers below it", _level_text(below.level), why))
     return rows
 
 

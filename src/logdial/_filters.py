@@ -99,19 +99,55 @@ class FloorFilter(logging.Filter):
         return level
 
     def _settings_floor(self, name: str) -> int:
-        floors = self.floors
-        if not floors:
+        holder = self.holder(name)
+        if holder is None:
             return 0
-        if name in self.explicit:
-            return self.own.get(name, 0)
-        while (cut := name.rfind(".")) > 0:
+        return self.own[holder] if holder == name else self.floors[holder]
+
+    def holder(self, name: str, *, below: bool = False) -> str | None:
+        """
+        The logger that holds records of logger ``name`` above their logger's level: itself
+        when in ``own``; else, unless it or a logger on the way has a level of its own, its
+        nearest ancestor with a floor; else ``None``. With ``below``: the one whose floor
+        holds the loggers below ``name`` that the settings do not name.
+        """
+        floors, explicit = self.floors, self.explicit
+        if not below:
+            if name in explicit:
+                return name if name in self.own else None
+            cut = name.rfind(".")
+            if cut <= 0:
+                return None
             name = name[:cut]
-            floor = floors.get(name)
-            if floor is not None:
-                return floor
-            if name in self.explicit:
-                return 0
-        return 0
+        while name not in floors:
+            if name in explicit:
+                return None
+            cut = name.rfind(".")
+            if cut <= 0:
+                return None
+            name = name[:cut]
+        return name
+
+    def record_level(self, plan: Plan, name: str, *, below: bool = False) -> tuple[int, str, bool] | None:
+        """
+        The lowest level a record of logger ``name`` (``below``: of a logger below it that
+        the settings do not name) needs to reach logdial's handlers under ``plan``, the
+        plan this filter was updated with, as ``FastLogger`` reckons it (the rank aside):
+        its effective level, then its floor or ``OwnLevelFilter``. With the logger whose
+        setting decides it, and whether that is its floor (a tie goes to the floor).
+        ``None`` when no logger on the way has a level: the application's logging decides.
+        """
+        effective = plan.effective_level(name)
+        if effective is None:
+            return None
+        level, decider = effective
+        holder = self.holder(name, below=below)
+        if holder is not None:
+            floor = below or holder != name  # (else its OwnLevelFilter)
+            held = self.floors[holder] if floor else self.own[holder]
+            if held >= level:
+                return held, holder, floor
+        return level, decider, decider in self.own  # (Plan.level sets those to their floor)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """

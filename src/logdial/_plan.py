@@ -53,12 +53,9 @@ class Plan(Frozen):
         artifact = self.artifact_loggers.get(name)
         settings = self.settings
         if artifact is not None:
-            if artifact in settings.disabled:
-                return OFF
-            if artifact in settings.artifacts:
-                return logging.DEBUG  # an enabled artifact passes whatever its component's level
-            if self.registry.artifacts[artifact].off_by_default:
-                return OFF
+            switch = self.switch(artifact)
+            if switch is not None:
+                return switch
             # It follows its module's logger; if that logger's level was lowered for the
             # loggers below it, follow the module's own level instead, as its records do.
             module = name.rpartition(".__")[0]
@@ -73,6 +70,33 @@ class Plan(Frozen):
             # it, and its own records are held to its level by an OwnLevelFilter.
             return floor
         return level
+
+    def switch(self, artifact: str) -> int | None:
+        """
+        The level the plan gives every logger of ``artifact`` whatever its module: OFF
+        when switched off (by the settings, or by default), DEBUG when the settings name
+        it; ``None`` when it follows its module's logger (see ``level``).
+        """
+        settings = self.settings
+        if artifact in settings.disabled:
+            return OFF
+        if artifact in settings.artifacts:
+            return logging.DEBUG  # an enabled artifact passes whatever its component's level
+        return OFF if self.registry.artifacts[artifact].off_by_default else None
+
+    def effective_level(self, name: str) -> tuple[int, str] | None:
+        """
+        The level logger ``name`` has once the plan is applied, as logging's
+        ``getEffectiveLevel`` finds it: that of ``name`` or of its nearest ancestor that
+        the plan sets to something other than NOTSET, with that logger's name. ``None``
+        when there is none: the application's logging decides.
+        """
+        while (level := self.level(name)) == logging.NOTSET:
+            cut = name.rfind(".")
+            if cut <= 0:  # (as logging finds a parent: ".a" is below the root logger)
+                return None
+            name = name[:cut]
+        return level, name
 
     def own_levels(self) -> dict[str, int]:
         """

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     Precedence = Literal["env", "api"]
     Placement = Literal["top", "components"]
 
-__all__ = ["LogSystem", "live_systems"]
+__all__ = ["LogSystem", "live_systems", "plan_for"]
 
 
 # The systems of this process (logdial's pytest fixture reaches them all).
@@ -57,6 +57,13 @@ def live_systems() -> list[LogSystem]:
     The systems of this process that are still alive.
     """
     return list(_SYSTEMS)
+
+
+def plan_for(system: LogSystem, settings: Settings) -> Plan:
+    """
+    The plan ``system`` would apply for ``settings``, with what is registered now (``explain``).
+    """
+    return Plan(settings, system.registry, system._artifact_loggers.copy(), system.root)  # (a copy: threads)
 
 
 def _track(system: LogSystem) -> None:
