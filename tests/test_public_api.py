@@ -98,6 +98,7 @@ EAGER_MODULES = [
     "logdial._sources",
     "logdial._system",
     "logdial._trace_api",
+    "logdial._writes",
 ]
 
 

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    F = TypeVar("F", bound="Frozen")
+
 __all__ = ["Frozen"]
 
 
@@ -31,6 +38,11 @@ class Frozen:
     def _set(self, **values: object) -> None:
         for name, value in values.items():
             object.__setattr__(self, name, value)
+
+    def _replace(self: F, **changes: object) -> F:
+        # A copy with ``changes``: the fields by keyword, as every Frozen takes them.
+        make: Callable[..., F] = type(self)
+        return make(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}")

@@ -79,9 +79,7 @@ class Sources(Frozen):
         )
 
     def _with(self, **changes: object) -> Sources:
-        new = object.__new__(Sources)
-        new._set(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
-        return new
+        return self._replace(**changes)
 
     def read(self, env: EnvConfig, reading: Reading) -> Sources:
         """
