@@ -9,7 +9,7 @@ import stat
 import time
 
 from ._handlers import TAG, Output, ReportsOnce, terminal_safe
-from ._writes import Written, take_back, write_all
+from ._writes import Written, take_back, write_rest
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -149,18 +149,21 @@ class FileHandler(ReportsOnce, logging.FileHandler):
                     return
             if output.torn:  # (until a record is written, every attempt starts with it)
                 data = b"\n" + data
-            written = Written()
+            count, rest = 0, None
             try:
-                write_all(fd, data, written)
+                count = os.write(fd, data)
+                if count < len(data):  # the kernel took only part of it: the rest
+                    rest = Written(count)
+                    write_rest(fd, data, rest)
                 output.torn = False
             except BaseException:
                 # On a regular file a write is whole or not at all, unless the disk is
                 # full part way: the part written is taken back. On a pipe an interrupted
                 # write may have left part of the record.
-                partial = written.count > 0
-                if partial and output.regular and take_back(fd, written.count):
+                done = count if rest is None else rest.count
+                if done and output.regular and take_back(fd, done):
                     pass
-                elif not output.regular or partial:
+                elif not output.regular or done:
                     output.torn = True
                 raise
         except RecursionError:

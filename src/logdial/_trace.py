@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from ._forks import in_forked_child
 from ._formatting import relative_path
-from ._writes import Written, take_back, write_all
+from ._writes import Written, take_back, write_rest
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -265,14 +265,18 @@ class TraceWriter:
         path = relative_path(caller[0]).translate(_PATH_UNSAFE) or "?"
         text = f"V{stamp}.{int((now - second) * 1_000_000):06d} {self._pid} {path}:{caller[1]}] {header}{tail}\n"
         data = text.encode("utf-8", "replace")
-        written = Written()
+        count, rest = 0, None
         try:
-            write_all(fd, data, written)
+            count = os.write(fd, data)
+            if count < len(data):  # the kernel took only part of it: the rest
+                rest = Written(count)
+                write_rest(fd, data, rest)
         except OSError as exc:
             # A full disk: take back the part of the record written (the file is this
             # process's own, written under the lock).
-            if written.count:
-                take_back(fd, written.count)
+            done = count if rest is None else rest.count
+            if done:
+                take_back(fd, done)
             self._fail(f"cannot write the trace file {self.path!r} ({exc.strerror or exc})")
 
 

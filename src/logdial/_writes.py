@@ -5,39 +5,37 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["Written", "take_back", "write_all"]
+__all__ = ["Written", "take_back", "write_rest"]
 
 
 class Written:
     """
-    How many bytes of the data ``write_all`` was given it has written so far (read it
-    when it raises: 0 < ``count`` means a part of the record is in the file).
+    How many bytes of a record are written so far, kept by ``write_rest`` (read it when
+    it raises: 0 < ``count`` means a part of the record is in the file).
     """
 
     __slots__ = ("count",)
 
-    def __init__(self) -> None:
-        self.count = 0
+    def __init__(self, count: int) -> None:
+        self.count = count
 
 
-def write_all(fd: int, data: bytes, written: Written) -> None:
+def write_rest(fd: int, data: bytes, written: Written) -> None:
     """
-    Write all of ``data`` to ``fd``: when the kernel takes only part of it, write the rest.
-    ``written.count`` follows each write.
+    After a write that took only the first ``written.count`` bytes of ``data`` (the usual
+    whole write is the caller's one ``os.write``: no call here), write the rest, following
+    ``written.count``. Entering, and each jump back to the loop's top, runs the signal
+    handlers a write cut short left pending (Ctrl-C), so that an interrupt raises here
+    instead of the next write blocking on a pipe no one reads.
 
     Raises:
         OSError: (or whatever interrupts a write) with ``written.count`` bytes written.
     """
-    view: bytes | memoryview = data  # (no memoryview for the usual whole write)
-    while True:
-        # One loop for every write, the first included: the jump back to its top runs the
-        # signal handlers a write cut short left pending (Ctrl-C), so that an interrupt
-        # raises here instead of the next write blocking on a pipe no one reads.
-        count = os.write(fd, view)
-        written.count += count
-        if count == len(view):
-            return
-        view = memoryview(view)[count:]
+    view = memoryview(data)[written.count :]
+    while view:
+        more = os.write(fd, view)
+        written.count += more
+        view = view[more:]
 
 
 def take_back(fd: int, count: int) -> bool:
