@@ -148,7 +148,9 @@ class TraceMethods:
 
     else:
 
-        def trace_structured(self, name, metadata_fn=dict, **options):
+        def trace_structured(
+            self, name, metadata_fn=dict, payload_fn=None, suppress_context=False, expect_trace_id=True
+        ):
             """
             Write a structured trace record ``{name: metadata_fn()}`` with an optional payload.
 
@@ -168,13 +170,18 @@ class TraceMethods:
             >>> logs = LogSystem("example_trace")
             >>> logs.trace_structured("mylib_step", lambda: {"step": 1})  # tracing is off: nothing happens
             """
-            # Keyword options travel in **options: a signature with keyword-only
-            # defaults costs a fifth more per call, and this is the hot path
-            # (benchmarks/RESULTS.md). The flag is true while tracing may be on.
+            # The hot path, off: PyTorch's call sites pass payload_fn by keyword. Named
+            # parameters bind it without the dict that **options made (half the cost of
+            # the call); keyword-only ones cost a tenth more (benchmarks/RESULTS.md). The
+            # type checkers' signature above keeps the options keyword-only. The flag is
+            # true while tracing may be on.
             if not self._tracing:
                 if name in RESERVED_NAMES:
                     self._trace_api().trace_structured(name)  # raises the error for a reserved name
                 return
+            options = {"suppress_context": suppress_context, "expect_trace_id": expect_trace_id}
+            if payload_fn is not None:
+                options["payload_fn"] = payload_fn
             self._trace_api().trace_structured(name, metadata_fn, stacklevel=2, **options)
 
     def trace_artifact(self, name: str, payload_fn: Callable[[], object], *, encoding: Encoding = "string") -> None:
