@@ -408,3 +408,42 @@ def import_times(rounds: int = 7) -> dict[str, float]:
             samples[label].append(_top_level_import_ms(statement))
     medians = {k: sorted(v)[len(v) // 2] for k, v in samples.items()}
     return {k: medians[k] - medians["pass"] for k in ("logging", "logdial")}
+
+
+def pth_startup(runs: int = 41) -> tuple[float, float]:
+    """
+    Milliseconds ``python -c pass`` takes in one virtualenv with the README's permanent
+    takeover line (a ``.pth`` file: ``import logdial.pytorch; logdial.pytorch.install()``)
+    and without it (medians of ``runs`` each, interleaved: the file is put in and taken
+    out between runs). The venv sees this interpreter's packages through a path line.
+    """
+    import sysconfig
+    import tempfile
+    import time
+    import venv
+
+    with tempfile.TemporaryDirectory() as d:
+        env = Path(d) / "venv"
+        venv.create(env, with_pip=False)
+        python = env / "bin" / "python"
+        purelib = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        # (read first: .pth files go in name order)
+        (Path(purelib) / "00-packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
+        line = Path(purelib) / "logdial-pytorch.pth"
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(runs):
+            for with_line in (True, False):
+                if with_line:
+                    line.write_text("import logdial.pytorch; logdial.pytorch.install()\n")
+                else:
+                    line.unlink(missing_ok=True)
+                start = time.perf_counter()
+                done = subprocess.run([python, "-c", "pass"], check=True, capture_output=True, text=True)
+                samples[with_line].append((time.perf_counter() - start) * 1e3)
+                if done.stderr:  # a line that fails is reported, and measures nothing
+                    raise RuntimeError(f"the .pth line failed: {done.stderr}")
+        with_it, without = (sorted(samples[k])[runs // 2] for k in (True, False))
+        return with_it, without

@@ -71,7 +71,8 @@ class TestExports:
             assert issubclass(cls, logdial.LogdialError)
 
 
-#: The modules ``import logdial`` loads (and all that a program giving no settings uses).
+#: The modules a program that makes a ``LogSystem`` and gives no settings loads
+#: (``import logdial`` alone loads none of them: see ``test_no_side_effects``).
 EAGER_MODULES = [
     "logdial._apply",
     "logdial._console",
@@ -109,20 +110,34 @@ class TestImport:
 
     def test_no_side_effects(self) -> None:
         """
-        No handler, no logger, no environment read, no optional module imported.
+        No handler, no logger, no environment read, no module of its own imported, nor
+        ``logging``: a name is imported on first use (``logdial.LogSystem``).
         """
         code = (
-            "import logging, os, sys\n"
-            "before = set(logging.Logger.manager.loggerDict)\n"
+            "import os, sys\n"
             "os.environ['LOGDIAL_LOGS'] = 'help'\n"
             "import logdial\n"
+            "print('logging' in sys.modules, sorted(m for m in sys.modules if m.startswith('logdial')))\n"
+            "import logging\n"
+            "before = set(logging.Logger.manager.loggerDict)\n"
+            "logdial.LogSystem\n"
             "print(sorted(set(logging.Logger.manager.loggerDict) - before))\n"
             "print(logging.getLogger().handlers)\n"
             "print(sorted(m for m in sys.modules if m.startswith('logdial')))\n"
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         modules = ["logdial", *EAGER_MODULES]
-        assert f"[]\n[]\n{modules}\n" == out
+        assert f"False ['logdial']\n[]\n[]\n{modules}\n" == out
+
+    def test_every_public_name_loads_on_first_use(self) -> None:
+        """
+        Each name of ``__all__`` is there when asked for (from its own module), and a name
+        that is not public is refused as a module refuses it.
+        """
+        for name in logdial.__all__:
+            assert name == getattr(logdial, name).__name__
+        with pytest.raises(AttributeError, match=r"^module 'logdial' has no attribute 'Nope'$"):
+            logdial.Nope  # noqa: B018 (the access is the test)
 
     def test_what_a_quiet_program_imports(self) -> None:
         """

@@ -25,17 +25,16 @@ them: ``_levels``, ``_frozen``, ``_errors``, ``_notices``, ``_forks``, ``_lazy``
 
 from __future__ import annotations
 
-from ._errors import FormatError, LogdialError, RegistrationError, SettingsError
-from ._fast import FastLogger
-from ._formatting import GlogFormatter
-from ._lazy import LazyString, warning_once
-from ._registry import Artifact, Component, Registry
-from ._settings import Settings
-from ._system import LogSystem
-
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
+    from ._errors import FormatError, LogdialError, RegistrationError, SettingsError
+    from ._fast import FastLogger
+    from ._formatting import GlogFormatter
     from ._grammar import Item
+    from ._lazy import LazyString, warning_once
+    from ._registry import Artifact, Component, Registry
+    from ._settings import Settings
+    from ._system import LogSystem
 
 __all__ = [
     "Artifact",
@@ -57,15 +56,36 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    # ``Item`` comes from the grammar, which only a program that parses settings needs:
-    # it is imported on first use, not with logdial.
-    if name == "Item":
-        from ._grammar import Item
+#: Where each public name is defined. ``import logdial`` imports none of them (nor
+#: ``logging``): a name is imported on first use. A ``.pth`` line that imports
+#: ``logdial.pytorch`` runs in every interpreter of a virtualenv, most of which never log
+#: through logdial (benchmarks/RESULTS.md, start-up).
+_HOMES = {
+    "Artifact": "_registry",
+    "Component": "_registry",
+    "FastLogger": "_fast",
+    "FormatError": "_errors",
+    "GlogFormatter": "_formatting",
+    "Item": "_grammar",
+    "LazyString": "_lazy",
+    "LogSystem": "_system",
+    "LogdialError": "_errors",
+    "RegistrationError": "_errors",
+    "Registry": "_registry",
+    "Settings": "_settings",
+    "SettingsError": "_errors",
+    "warning_once": "_lazy",
+}
 
-        globals()["Item"] = Item
-        return Item
-    raise AttributeError(f"module 'logdial' has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'logdial' has no attribute {name!r}")
+    module = __import__(f"{__name__}.{home}", fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

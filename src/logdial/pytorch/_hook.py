@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: this runs in every interpreter of a venv
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
+    from contextlib import AbstractContextManager
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -25,14 +24,19 @@ TARGET = "torch._logging"
 FORMAT_VARIABLE = "TORCH_LOGS_FORMAT"
 
 
-@contextlib.contextmanager
-def _format_hidden_from_torch() -> Iterator[None]:
+def _format_hidden_from_torch() -> AbstractContextManager[None]:
     """
-    While torch's logging modules execute, hide a ``TORCH_LOGS_FORMAT`` that torch's
-    ``logging.Formatter`` would refuse (logdial's ``json``, a format with a field only
-    logdial knows): torch builds that formatter at import, and would make
+    While torch's logging modules execute (a ``with`` block), hide a ``TORCH_LOGS_FORMAT``
+    that torch's ``logging.Formatter`` would refuse (logdial's ``json``, a format with a
+    field only logdial knows): torch builds that formatter at import, and would make
     ``import torch`` fail. A format torch takes is left for it to read.
     """
+    import contextlib  # here, not at import: a .pth line imports this module everywhere
+
+    return contextlib.contextmanager(_hiding_format)()
+
+
+def _hiding_format() -> Iterator[None]:
     import logging  # torch._logging imports it next anyway
     import os
 
@@ -102,9 +106,11 @@ class TorchLoggingHook:
                 hook.callback(module)
             except Exception as exc:  # whatever happens, `import torch` goes on
                 why = f"{type(exc).__name__}: {exc}"
-                with contextlib.suppress(Exception):
+                try:  # noqa: SIM105 (contextlib is not imported here: import time)
                     print(f"logdial.pytorch: not installed ({why}); torch's own logging stays in charge",
                           file=sys.stderr)  # fmt: skip
+                except Exception:  # (no stderr to say it on)
+                    pass
 
         try:
             loader.exec_module = exec_then_callback  # type: ignore[method-assign]  # on this loader object only
@@ -116,8 +122,10 @@ class TorchLoggingHook:
         """
         Leave ``sys.meta_path`` (it fires once).
         """
-        with contextlib.suppress(ValueError):  # not there (any more)
+        try:  # noqa: SIM105 (contextlib is not imported here: import time)
             sys.meta_path.remove(self)
+        except ValueError:  # not there (any more)
+            pass
 
     def place(self) -> None:
         """
