@@ -169,3 +169,11 @@ def here(monkeypatch: pytest.MonkeyPatch) -> None:
     (its ``warn``) show as ``outputs.py``, as its ``glog`` expects.
     """
     monkeypatch.syspath_prepend(str(ROOT / "tests"))
+
+
+@pytest.fixture
+def trace_dir(tmp_path: Path) -> Path:
+    """
+    A nested directory that does not exist yet.
+    """
+    return tmp_path / "nested" / "deeper" / "trace"
