@@ -62,14 +62,6 @@ class TestExports:
         testing = importlib.import_module("logdial.testing")
         assert ["LogCapture"] == testing.__all__
 
-    def test_error_hierarchy(self) -> None:
-        """
-        Settings and format errors are ValueErrors and LogdialErrors.
-        """
-        for cls in (logdial.SettingsError, logdial.FormatError, logdial.RegistrationError):
-            assert issubclass(cls, ValueError)
-            assert issubclass(cls, logdial.LogdialError)
-
 
 #: The modules ``import logdial`` loads (and all that a program giving no settings uses).
 EAGER_MODULES = [
