@@ -160,3 +160,20 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     Whether the run was asked to rewrite golden files.
     """
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    Put the tests' directory on sys.path, so that the records ``tests/outputs.py`` logs
+    (its ``warn``) show as ``outputs.py``, as its ``glog`` expects.
+    """
+    monkeypatch.syspath_prepend(str(ROOT / "tests"))
+
+
+@pytest.fixture
+def trace_dir(tmp_path: Path) -> Path:
+    """
+    A nested directory that does not exist yet.
+    """
+    return tmp_path / "nested" / "deeper" / "trace"

@@ -1,4 +1,10 @@
-"""logdial's handlers, and a system's output end to end: console, file, format, colour."""
+"""
+What logdial's handlers share (``_handlers``: the tag, the routing formatter, the null
+handler), and a system's output end to end: console, file, format, colour, placement.
+
+The console handler's own tests are in tests/test_console.py, the file handler's in
+tests/test_files.py, ``set_output`` and ``reset_output`` in tests/test_output_api.py.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,10 @@ import os
 import pty
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.outputs import COLORED, KNOWN, PID, STAMP, console, glog, record, warn
 from tests.subprocesses import read_pty
 
 from logdial import FormatError, GlogFormatter, LogSystem
@@ -21,57 +27,6 @@ from logdial._console import ConsoleHandler
 from logdial._files import FileHandler
 from logdial._formatting import PercentFormatter
 from logdial._handlers import TAG, NullHandler, RoutingFormatter, is_logdial_handler
-
-HERE = Path(__file__).resolve().parent
-#: A glog time stamp, for lines whose time is the real one.
-STAMP = r"\d{4} \d\d:\d\d:\d\d\.\d{6}"
-PID = os.getpid()
-#: What the formatters below make of ``record()``.
-PLAIN = "WARNING testsys.core: hello"
-COLORED = "\x1b[33mW\x1b[0m"
-
-
-def record(msg: str = "hello", name: str = "testsys.core", level: int = logging.WARNING) -> logging.LogRecord:
-    """
-    A record with a fixed time, process and place.
-    """
-    rec = logging.LogRecord(name, level, "/nowhere/mod.py", 7, msg, None, None)
-    rec.created, rec.msecs, rec.process = 1_700_000_000.5, 500.0, 1
-    return rec
-
-
-def console(which: str = "stderr", color: bool = True) -> ConsoleHandler:
-    """
-    A console handler whose plain output is ``PLAIN`` and whose colour output starts
-    with the coloured glog letter.
-    """
-    plain = PercentFormatter("%(levelname)s %(name)s: %(message)s")
-    return ConsoleHandler("testsys", which, plain, GlogFormatter(color=True) if color else None)  # type: ignore[arg-type]
-
-
-def warn(name: str, msg: str = "hello") -> None:
-    """
-    Log a warning on logger ``name``, from line ``WARN_LINE``.
-    """
-    logging.getLogger(name).warning(msg)
-
-
-WARN_LINE = warn.__code__.co_firstlineno + 4
-
-
-def glog(msg: str = "hello", letter: str = "W", tag: str = "") -> str:
-    """
-    The regex of one glog line made by ``warn()`` in this process.
-    """
-    return rf"{letter}{STAMP} {PID} test_handlers\.py:{WARN_LINE}\] {re.escape(tag + msg)}\n"
-
-
-@pytest.fixture
-def here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """
-    Put this directory on sys.path, so this file's records show as ``test_handlers.py``.
-    """
-    monkeypatch.syspath_prepend(str(HERE))
 
 
 class TestIsLogdialHandler:
@@ -117,195 +72,6 @@ class TestRoutingFormatter:
         formatter = RoutingFormatter(PercentFormatter("%(levelname)s %(message)s"), {"a.__graph": special}.get)
         lines = [formatter.format(record(name="a.__graph")), formatter.format(record(name="a"))]
         assert ["[a.__graph] hello", "WARNING hello"] == lines
-
-
-class TestConsoleHandler:
-    """
-    ConsoleHandler: finds sys.stderr / sys.stdout at emit time; colours only on a terminal.
-    """
-
-    def test_stderr_at_emit_time(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        The handler writes to whatever sys.stderr is when the record comes, so
-        contextlib.redirect_stderr captures it (torch binds the stream once and does not).
-        """
-        handler = console()
-        buffer = io.StringIO()
-        with contextlib.redirect_stderr(buffer):
-            handler.handle(record("redirected"))
-        handler.handle(record("captured"))
-        assert ("WARNING testsys.core: redirected\n", ("", "WARNING testsys.core: captured\n")) == (
-            buffer.getvalue(),
-            tuple(capsys.readouterr()),
-        )
-
-    def test_stdout(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``stdout`` writes to sys.stdout as it is at emit time.
-        """
-        handler = console("stdout")
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            handler.handle(record("redirected"))
-        handler.handle(record())
-        assert ("WARNING testsys.core: redirected\n", (PLAIN + "\n", "")) == (
-            buffer.getvalue(),
-            tuple(capsys.readouterr()),
-        )
-
-    def test_stream_cannot_be_pinned(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``setStream`` (which logging calls on StreamHandlers) does not pin a stream.
-        """
-        handler = console()
-        handler.setStream(io.StringIO())
-        handler.handle(record())
-        assert (sys.stderr, ("", PLAIN + "\n")) == (handler.stream, tuple(capsys.readouterr()))
-
-    def test_multi_line_record_written_whole(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        A multi-line record comes out as its formatted lines and one terminator.
-        """
-        console().handle(record("a\nb"))
-        assert "WARNING testsys.core: a\nWARNING testsys.core: b\n" == capsys.readouterr().err
-
-    def test_plain_when_not_a_tty(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        On a stream that is not a terminal the plain formatter is used.
-        """
-        console().handle(record())
-        assert PLAIN + "\n" == capsys.readouterr().err
-
-    def test_color_on_a_tty(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
-        """
-        On a real terminal the colour formatter is used.
-        """
-        master, stream = terminal
-        with contextlib.redirect_stderr(stream):
-            console().handle(record())
-        expected = rf"{re.escape(COLORED)}1114 22:13:20\.500000 1 /nowhere/mod\.py:7\] hello\r\n"
-        assert re.fullmatch(expected, read_pty(master).decode()), expected
-
-    def test_tty_then_not(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
-        """
-        The terminal check follows the stream: after a terminal, a plain stream gets
-        plain text again.
-        """
-        master, stream = terminal
-        handler = console()
-        buffer = io.StringIO()
-        with contextlib.redirect_stderr(stream):
-            handler.handle(record())
-        with contextlib.redirect_stderr(buffer):
-            handler.handle(record())
-        assert (True, PLAIN + "\n") == (read_pty(master).startswith(COLORED.encode()), buffer.getvalue())
-
-    def test_no_color_formatter_on_a_tty(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
-        """
-        Without a colour formatter (NO_COLOR, or a custom format) a terminal gets plain text.
-        """
-        master, stream = terminal
-        with contextlib.redirect_stderr(stream):
-            console(color=False).handle(record())
-        assert (PLAIN + "\r\n").encode() == read_pty(master)
-
-    def test_closed_stream(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        A closed sys.stderr is no terminal, and a record to it is dropped without an
-        exception (logging's own error report would write to that same closed stream
-        and raise out of the caller's log call); logging goes on once it is back.
-        """
-        handler = console()
-        closed = io.StringIO()
-        closed.close()
-        with contextlib.redirect_stderr(closed):
-            formatted = handler.format(record())
-            handler.handle(record("lost"))
-        handler.handle(record())
-        assert (PLAIN, ("", PLAIN + "\n")) == (formatted, tuple(capsys.readouterr()))
-
-    def test_closed_stream_through_a_logger(self) -> None:
-        """
-        A log call never raises because sys.stderr was closed.
-        """
-        handler = console()
-        logger = logging.getLogger("testsys.closed")
-        logger.addHandler(handler)
-        logger.propagate = False
-        closed = io.StringIO()
-        closed.close()
-        with contextlib.redirect_stderr(closed):
-            logger.warning("nowhere to go")
-        assert [handler] == logger.handlers
-
-    def test_no_stream(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        With sys.stderr set to None (pythonw), records are dropped quietly.
-        """
-        handler = console()
-        with contextlib.redirect_stderr(None):  # type: ignore[type-var]
-            handler.handle(record("lost"))
-        handler.handle(record())
-        assert ("", PLAIN + "\n") == tuple(capsys.readouterr())
-
-    def test_stream_without_isatty(self) -> None:
-        """
-        A file-like object without ``isatty`` is no terminal.
-        """
-
-        class Sink:
-            def __init__(self) -> None:
-                self.text = ""
-
-            def write(self, text: str) -> None:
-                self.text += text
-
-            def flush(self) -> None:
-                pass
-
-        sink = Sink()
-        with contextlib.redirect_stderr(sink):  # type: ignore[type-var]
-            console().handle(record())
-        assert PLAIN + "\n" == sink.text
-
-
-class TestFileHandler:
-    """
-    FileHandler: appends to the file, in UTF-8.
-    """
-
-    def test_appends(self, tmp_path: Path) -> None:
-        """
-        Existing content is kept; each record adds its lines.
-        """
-        path = tmp_path / "out.log"
-        path.write_text("preexisting\n", encoding="utf-8")
-        handler = FileHandler("testsys", str(path), PercentFormatter("%(levelname)s %(message)s"))
-        try:
-            handler.handle(record("one\ntwo"))
-            handler.handle(record("three"))
-        finally:
-            handler.close()
-        assert "preexisting\nWARNING one\nWARNING two\nWARNING three\n" == path.read_text(encoding="utf-8")
-
-    def test_utf8(self, tmp_path: Path) -> None:
-        """
-        The file is UTF-8 whatever the locale.
-        """
-        path = tmp_path / "out.log"
-        handler = FileHandler("testsys", str(path), PercentFormatter("%(message)s"))
-        try:
-            handler.handle(record("café ✓ 日本 \U0001f600"))
-        finally:
-            handler.close()
-        assert "café ✓ 日本 \U0001f600\n".encode() == path.read_bytes()
-
-    def test_missing_directory(self, tmp_path: Path) -> None:
-        """
-        A path in a missing directory fails when the handler is made, not at a record.
-        """
-        with pytest.raises(FileNotFoundError):
-            FileHandler("testsys", str(tmp_path / "missing" / "out.log"), GlogFormatter())
 
 
 class TestNullHandler:
@@ -652,128 +418,6 @@ class TestSystemOutput:
             system.register_artifact("trace", "A trace.", log_format="%(nope)s")
 
 
-#: The fields a format may use on this Python.
-KNOWN = (
-    "args, artifact, asctime, created, exc_info, exc_text, filename, funcName, glog_level, levelname, "
-    "levelno, lineno, message, module, msecs, msg, name, pathname, process, processName, rank, relativeCreated, "
-    "relpath, stack_info, " + ("taskName, " if sys.version_info >= (3, 12) else "") + "thread, threadName, trace_id"
-)
-
-
-class TestSetOutput:
-    """
-    LogSystem.set_output: console, file and format from Python, over the environment.
-    """
-
-    def test_console(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``console`` switches between stderr, stdout and none at once.
-        """
-        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
-        seen = []
-        for where in ("stdout", "none", "stderr"):
-            system.set_output(console=where)
-            warn("testsys.core", where)
-            seen.append(tuple(capsys.readouterr()))
-        assert [("stdout\n", ""), ("", ""), ("", "stderr\n")] == seen
-
-    def test_wins_over_environment(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        What set_output gives wins over TESTSYS_LOGS_CONSOLE, also when given before init.
-        """
-        system.set_output(console="stderr")
-        system.init({"TESTSYS_LOGS_CONSOLE": "stdout", "TESTSYS_LOGS_FORMAT": "%(message)s"})
-        warn("testsys.core")
-        assert ("", "hello\n") == tuple(capsys.readouterr())
-
-    def test_reset_output(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``reset_output()`` forgets every ``set_output`` choice: the environment's console
-        and format, and no file, hold again at once (before ``init`` too).
-        """
-        path = tmp_path / "out.log"
-        system.set_output(console="none")
-        system.reset_output()
-        system.init({"TESTSYS_LOGS_CONSOLE": "stdout", "TESTSYS_LOGS_FORMAT": "%(message)s"})
-        warn("testsys.core", "environment's")
-        system.set_output(console="stderr", file=str(path), format="short")
-        warn("testsys.core", "set_output's")
-        system.reset_output()
-        warn("testsys.core", "environment's again")
-        assert ("environment's\nenvironment's again\n", "WARNING:testsys.core:set_output's\n") == tuple(
-            capsys.readouterr()
-        )
-        assert "WARNING:testsys.core:set_output's\n" == path.read_text(encoding="utf-8")
-
-    def test_file(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``file`` adds the file; ``file=None`` stops writing to it.
-        """
-        path = tmp_path / "out.log"
-        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
-        system.set_output(file=str(path))
-        warn("testsys.core", "one")
-        system.set_output(file=None)
-        warn("testsys.core", "two")
-        assert ("one\ntwo\n", "one\n") == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
-
-    def test_file_over_environment(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``file=None`` switches off a TESTSYS_LOGS_OUT file.
-        """
-        path = tmp_path / "out.log"
-        system.init({"TESTSYS_LOGS_OUT": str(path), "TESTSYS_LOGS_FORMAT": "%(message)s"})
-        warn("testsys.core", "one")
-        system.set_output(file=None)
-        warn("testsys.core", "two")
-        assert ("one\ntwo\n", "one\n") == (capsys.readouterr().err, path.read_text(encoding="utf-8"))
-
-    def test_format(self, system: LogSystem, here: None, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        ``format`` sets a %-style format or ``short``; ``None`` brings back glog style.
-        """
-        system.init({})
-        system.set_output(format="%(name)s|%(message)s")
-        warn("testsys.core", "custom")
-        system.set_output(format="short")
-        warn("testsys.core", "short")
-        system.set_output(format=None)
-        warn("testsys.core", "glog")
-        err = capsys.readouterr().err
-        assert re.fullmatch(r"testsys\.core\|custom\nWARNING:testsys\.core:short\n" + glog("glog"), err), err
-
-    def test_invalid_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        An invalid format is a FormatError, and the output stays as it was.
-        """
-        system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
-        message = f"log format '%(nope)s' uses unknown field(s) 'nope'; known fields: {KNOWN}"
-        with pytest.raises(FormatError, match=f"^{re.escape(message)}$"):
-            system.set_output(format="%(nope)s")
-        warn("testsys.core")
-        assert "hello\n" == capsys.readouterr().err
-
-    def test_format_not_a_string(self, system: LogSystem) -> None:
-        """
-        A format that is neither a string nor None is a FormatError.
-        """
-        with pytest.raises(FormatError, match=r"^format must be a string or None, not 42$"):
-            system.set_output(format=42)
-
-    def test_after_tolerated_env_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        Once init() has reported an invalid TESTSYS_LOGS_FORMAT and gone on with the
-        default, set_output() for something else (the console) works and does not raise
-        for that variable.
-        """
-        system.init({"TESTSYS_LOGS_FORMAT": "%(nope)s"})
-        capsys.readouterr()
-        system.set_output(console="stdout")
-        warn("testsys.core")
-        out, err = capsys.readouterr()
-        assert (True, "") == (bool(re.fullmatch(rf"W{STAMP} {PID} .*\] hello\n", out)), err), (out, err)
-
-
 #: A program that logs one warning from line 6 of ``python -c``.
 CHILD = """
 import logging, logdial
@@ -977,31 +621,3 @@ class TestPlacementComponents:
         """
         with pytest.raises(ValueError, match="placement must be 'top' or 'components', not 'every'"):
             LogSystem("shop", placement="every")  # type: ignore[arg-type]
-
-
-class TestUserFormatterOnTheConsole:
-    """
-    A formatter set on a console handler (``setFormatter``) replaces logdial's layout.
-    """
-
-    def test_restyles(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        Off a terminal the text is kept as written.
-        """
-        handler = console(color=True)
-        handler.setFormatter(logging.Formatter("MINE %(levelname)s: %(message)s"))
-        handler.handle(record("a \x1b[2J b"))
-        assert "MINE WARNING: a \x1b[2J b\n" == capsys.readouterr().err
-
-    def test_escaped_on_a_terminal(self, terminal: tuple[int, io.TextIOWrapper]) -> None:
-        """
-        On a terminal the user's formatter gets the record with its control characters
-        escaped, and no colour is added.
-        """
-        master, stream = terminal
-        handler = console(color=True)
-        handler.setFormatter(logging.Formatter("MINE %(levelname)s: %(message)s"))
-        with contextlib.redirect_stderr(stream):
-            handler.handle(record("a \x1b[2J b"))
-            stream.flush()
-        assert b"MINE WARNING: a \\x1b[2J b\r\n" == read_pty(master, timeout=5)

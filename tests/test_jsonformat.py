@@ -1,4 +1,4 @@
-"""The JSON-lines format: ``JsonFormatter`` on hand-built records, ``ComponentIndex``, and ``json`` on a system."""
+"""The JSON-lines format: ``JsonFormatter`` on hand-built records, and ``json`` on a system."""
 
 from __future__ import annotations
 
@@ -10,37 +10,10 @@ from tests.records import NOWHERE, REGISTRY, error_info, record, set_tz, watch
 
 from logdial import LogSystem
 from logdial._context import TraceContext
-from logdial._jsonformat import ComponentIndex, JsonFormatter
+from logdial._jsonformat import JsonFormatter
 from logdial._output import make_formatter
-from logdial._registry import Registry
 
 pytestmark = pytest.mark.usefixtures("utc")
-
-
-class TestComponentIndex:
-    """
-    ``ComponentIndex``: the component whose logger is a logger's nearest ancestor-or-self.
-    """
-
-    def test_nearest(self) -> None:
-        """
-        The deepest registered logger above (or equal to) the name decides.
-        """
-        registry = Registry().with_component("outer", ["a"]).with_component("inner", ["a.b"])
-        index = ComponentIndex(lambda: registry)
-        assert ["outer", "inner", "inner", "outer", None, None] == [
-            index(n) for n in ("a", "a.b", "a.b.c.__graph", "a.bc", "ab", "z")
-        ]
-
-    def test_follows_the_registry(self) -> None:
-        """
-        A new registration is seen at once.
-        """
-        box = {"registry": Registry()}
-        index = ComponentIndex(lambda: box["registry"])
-        before = index("a.b")
-        box["registry"] = box["registry"].with_component("late", ["a"])
-        assert (None, "late") == (before, index("a.b"))
 
 
 class TestJsonFormatter:

@@ -62,14 +62,6 @@ class TestExports:
         testing = importlib.import_module("logdial.testing")
         assert ["LogCapture"] == testing.__all__
 
-    def test_error_hierarchy(self) -> None:
-        """
-        Settings and format errors are ValueErrors and LogdialErrors.
-        """
-        for cls in (logdial.SettingsError, logdial.FormatError, logdial.RegistrationError):
-            assert issubclass(cls, ValueError)
-            assert issubclass(cls, logdial.LogdialError)
-
 
 #: The modules a program that makes a ``LogSystem`` and gives no settings loads
 #: (``import logdial`` alone loads none of them: see ``test_no_side_effects``).

@@ -1136,29 +1136,3 @@ class TestFormatProblems:
         """
         message = format_problems((Problem(0, "a\tb", "bad"),), "w", "hint")
         assert "invalid w: 'a\\tb' at position 0: bad\nhint" == message
-
-
-def test_values_copy_deepcopy_and_pickle() -> None:
-    """
-    The immutable values (settings, registrations, items, contexts) survive ``copy``,
-    ``deepcopy`` and ``pickle`` equal, read-only mappings read-only again; a copy of an
-    immutable value is the value itself, as for a tuple.
-    """
-    import copy
-    import pickle
-    from types import MappingProxyType
-
-    from logdial import LogSystem
-    from logdial._context import TraceContext
-
-    logs = LogSystem("copysys")
-    logs.register_log("core", ["copysys.core"])
-    logs.register_artifact("graph", "The graph.")
-    settings = logs.parse("+core,graph,copysys.other=info")
-    values = [settings, logs.registry, logs.registry.components["core"], settings.items[0], TraceContext(frame_id=1)]
-    for value in values:
-        assert (value, value, value) == (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value)))
-        assert copy.copy(value) is value
-    restored = pickle.loads(pickle.dumps(settings))
-    assert isinstance(restored.levels, MappingProxyType)
-    assert isinstance(pickle.loads(pickle.dumps(logs.registry)).components, MappingProxyType)

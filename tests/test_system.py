@@ -7,8 +7,8 @@ import re
 import warnings
 
 import pytest
+from tests.outputs import messages
 
-import logdial
 from logdial import LogSystem, RegistrationError, SettingsError
 from logdial._handlers import is_logdial_handler
 from logdial._inputs import exists
@@ -24,13 +24,6 @@ def _all_logdial_handlers() -> list[tuple[str, logging.Handler]]:
     return [
         (lg.name, h) for lg in loggers if isinstance(lg, logging.Logger) for h in lg.handlers if is_logdial_handler(h)
     ]
-
-
-def _lines(text: str) -> list[str]:
-    """
-    The messages of glog lines: everything after the ``] `` of the prefix.
-    """
-    return [line.split("] ", 1)[1] for line in text.splitlines()]
 
 
 class TestInit:
@@ -480,7 +473,7 @@ class TestRegistration:
         for log in made:
             log.warning("from %s", log.name)
         expected = [f"[__graph] from testsys.core.m{i}.__graph" for i in range(200)]
-        assert expected == _lines(capsys.readouterr().err)
+        assert expected == messages(capsys.readouterr().err)
         assert not any(w.isEnabledFor(logging.INFO) for w in warm)
 
     def test_plugin_named_before_registration(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
@@ -515,7 +508,7 @@ class TestRegistration:
         system.register_log("plugin", ["thirdparty.plugin"])
         system.set_logs("plugin")
         logging.getLogger("thirdparty.plugin.sub").info("from the plugin")
-        assert ["from the plugin"] == _lines(capsys.readouterr().err)
+        assert ["from the plugin"] == messages(capsys.readouterr().err)
 
 
 class TestOutput:
@@ -532,7 +525,7 @@ class TestOutput:
         system.init({"TESTSYS_LOGS": "+both,+sub,+io"})
         logging.getLogger("testsys.io").debug("io")
         logging.getLogger("testsys.core.sub").debug("sub")
-        assert ["io", "sub"] == _lines(capsys.readouterr().err)
+        assert ["io", "sub"] == messages(capsys.readouterr().err)
         assert ["testsys"] == [name for name, _ in _all_logdial_handlers()]
 
     def test_module_outside_root(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
@@ -545,7 +538,7 @@ class TestOutput:
         system.init({})
         system.set_logs("+outside.module")
         outside.debug("seen")
-        assert ["seen"] == _lines(capsys.readouterr().err)
+        assert ["seen"] == messages(capsys.readouterr().err)
         assert outside.propagate is False
         system.set_logs()
         assert (logging.CRITICAL, True, []) == (outside.level, outside.propagate, _ours(outside))
@@ -562,7 +555,7 @@ class TestOutput:
         def emit() -> list[str]:
             for log in (graph, code, schedule):
                 log.debug(log.name.rsplit("__", 1)[1])
-            return _lines(capsys.readouterr().err)
+            return messages(capsys.readouterr().err)
 
         system.init({})
         assert [] == emit()
@@ -592,10 +585,10 @@ class TestOutput:
         system.getArtifactLogger("testsys.core.made", "graph").debug("artifact")
         system.getArtifactLogger("testsys.core.made", "graph_code").debug("hidden artifact")
         logging.getLogger("testsys.core.lifted.sub").debug("lifted")
-        assert ["own", "error", "[__graph] artifact", "lifted"] == _lines(capsys.readouterr().err)
+        assert ["own", "error", "[__graph] artifact", "lifted"] == messages(capsys.readouterr().err)
         system.set_logs("+core")
         late.info("now inherited")
-        assert ["now inherited"] == _lines(capsys.readouterr().err)
+        assert ["now inherited"] == messages(capsys.readouterr().err)
 
     def test_module_then_component_above_it(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
@@ -611,7 +604,7 @@ class TestOutput:
         logging.getLogger("testsys.core.later").debug("below")
         system.getArtifactLogger("testsys.core", "graph").debug("own artifact")
         system.getArtifactLogger("testsys.core.later", "graph").debug("artifact below")
-        assert ["own error", "below", "[__graph] artifact below"] == _lines(capsys.readouterr().err)
+        assert ["own error", "below", "[__graph] artifact below"] == messages(capsys.readouterr().err)
         fast = system.getLogger("testsys.core.fast")
         assert fast.enabled is True
         system.set_logs()
@@ -656,38 +649,6 @@ class TestOutput:
         assert logging.NOTSET == logging.getLogger("testsys.core").level
         assert logging.getLogger("testsys").propagate is True
 
-    def test_set_output_file(self, system: LogSystem, tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        A file chosen from Python receives the records as well as the console.
-        """
-        from pathlib import Path
-
-        path = Path(str(tmp_path)) / "out.log"
-        system.init({})
-        system.set_output(file=str(path))
-        logging.getLogger("testsys.core").warning("both")
-        system.set_output(file=None)
-        logging.getLogger("testsys.core").warning("console only")
-        assert ["both"] == _lines(path.read_text(encoding="utf-8"))
-        assert ["both", "console only"] == _lines(capsys.readouterr().err)
-
-    def test_set_output_checks_its_arguments(self, system: LogSystem, tmp_path: object) -> None:
-        """
-        Wrong types and a file that cannot be opened are the caller's errors, said at once.
-        """
-        from pathlib import Path
-
-        with pytest.raises(TypeError, match=r"^file must be a path or None, not 3$"):
-            system.set_output(file=3)
-        with pytest.raises(TypeError, match=r"^propagate must be a bool, not 'yes'$"):
-            system.set_output(propagate="yes")
-        with pytest.raises(logdial.FormatError, match=r"^format must be a string or None, not 1$"):
-            system.set_output(format=1)
-        missing = Path(str(tmp_path)) / "no" / "such" / "dir" / "x.log"
-        with pytest.raises(FileNotFoundError, match=r"set_output\(file=...\) cannot open the log file"):
-            system.set_output(file=missing)
-        system.set_output(file=Path(str(tmp_path)) / "ok.log")  # a PathLike is fine
-
     def test_new_top_above_old_one(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         A component registered above one outside the root takes over the handler, so a
@@ -698,7 +659,7 @@ class TestOutput:
         system.register_log("outer", ["outside.pkg"])
         system.set_logs("+inner")
         logging.getLogger("outside.pkg.inner").debug("once")
-        assert ["once"] == _lines(capsys.readouterr().err)
+        assert ["once"] == messages(capsys.readouterr().err)
         assert ["outside.pkg", "testsys"] == sorted(name for name, _ in _all_logdial_handlers())
 
 

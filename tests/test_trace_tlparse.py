@@ -24,11 +24,11 @@ from tests.test_trace import (
     THREADS,
     fork_child,
     huge_payload,
-    md5,
     thread_payload,
     write_payloads,
     write_threads,
 )
+from tests.traces import md5
 
 from logdial import LogSystem
 from logdial._report._tracefile import TraceRecord, read_trace
