@@ -3,12 +3,11 @@ from Python over the environment."""
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
 import pytest
-from tests.outputs import KNOWN, PID, STAMP, glog, messages, warn
+from tests.outputs import KNOWN, PID, STAMP, glog, warn
 
 import logdial
 from logdial import FormatError, LogSystem
@@ -61,7 +60,7 @@ class TestSetOutput:
 
     def test_file(self, system: LogSystem, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """
-        ``file`` adds the file; ``file=None`` stops writing to it.
+        ``file`` adds the file, beside the console; ``file=None`` stops writing to it.
         """
         path = tmp_path / "out.log"
         system.init({"TESTSYS_LOGS_FORMAT": "%(message)s"})
@@ -107,13 +106,6 @@ class TestSetOutput:
         warn("testsys.core")
         assert "hello\n" == capsys.readouterr().err
 
-    def test_format_not_a_string(self, system: LogSystem) -> None:
-        """
-        A format that is neither a string nor None is a FormatError.
-        """
-        with pytest.raises(FormatError, match=r"^format must be a string or None, not 42$"):
-            system.set_output(format=42)
-
     def test_after_tolerated_env_format(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
         """
         Once init() has reported an invalid TESTSYS_LOGS_FORMAT and gone on with the
@@ -126,21 +118,6 @@ class TestSetOutput:
         warn("testsys.core")
         out, err = capsys.readouterr()
         assert (True, "") == (bool(re.fullmatch(rf"W{STAMP} {PID} .*\] hello\n", out)), err), (out, err)
-
-    def test_set_output_file(self, system: LogSystem, tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
-        """
-        A file chosen from Python receives the records as well as the console.
-        """
-        from pathlib import Path
-
-        path = Path(str(tmp_path)) / "out.log"
-        system.init({})
-        system.set_output(file=str(path))
-        logging.getLogger("testsys.core").warning("both")
-        system.set_output(file=None)
-        logging.getLogger("testsys.core").warning("console only")
-        assert ["both"] == messages(path.read_text(encoding="utf-8"))
-        assert ["both", "console only"] == messages(capsys.readouterr().err)
 
     def test_set_output_checks_its_arguments(self, system: LogSystem, tmp_path: object) -> None:
         """

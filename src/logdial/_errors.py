@@ -7,7 +7,9 @@ The hierarchy::
      ├── FormatError (also a ValueError): an invalid log format string
      ├── RegistrationError (also a ValueError): an invalid or conflicting registration
      ├── TraceFormatError (also a ValueError): a trace file logdial cannot read (in _tracefile)
-     └── ReportError: a report that cannot be made from these inputs or into that directory
+     ├── ReportError: a report that cannot be made from these inputs or into that directory
+     ├── PluginError: an installed system that cannot be loaded (in _plugins)
+     └── UnknownSystemError (also a LookupError): no installed system has that name (in _plugins)
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class ReportError(LogdialError):
     """
 
 
-# Tracebacks show the public name (logdial.SettingsError), not the private module.
-for _cls in (LogdialError, SettingsError, FormatError, RegistrationError, ReportError):
+# Tracebacks show the public name (logdial.SettingsError), not the private module; the
+# errors logdial does not export keep theirs, so that they pickle.
+for _cls in (LogdialError, SettingsError, FormatError, RegistrationError):
     _cls.__module__ = "logdial"
 del _cls
