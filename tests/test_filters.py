@@ -61,6 +61,24 @@ class TestFloorFilter:
             ]
         ]
 
+    def test_settings_swapped_while_a_record_is_filtered(self) -> None:
+        """
+        Another thread's ``update()`` may swap the floors between the filter's two looks
+        at them: the record meets the old settings or the new, and the log call never
+        raises (as a ``KeyError`` from a filter would, into the caller's ``log.error``).
+        """
+        floor = FloorFilter()
+        floor.update(plan(levels={"ap.core": DEBUG}, floors={"ap.core": ERROR}))
+
+        class Swapping(dict[str, int]):
+            def __contains__(self, key: object) -> bool:
+                found = super().__contains__(key)
+                floor.floors = {}  # the new settings arrive now
+                return found
+
+        floor.floors = Swapping(floor.floors)
+        assert (True, 0) == (floor.filter(record("ap.core.sub", ERROR)), floor.floor("ap.core.sub"))
+
     def test_floor_of_a_lowered_logger(self) -> None:
         """
         ``+ap.core,-core``: the logger's own records are held to its own level (by its

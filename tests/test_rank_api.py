@@ -124,3 +124,19 @@ def test_rank_pushed_while_the_system_is_busy(capsys: pytest.CaptureFixture[str]
         )
     finally:
         logs.reset()
+
+
+def test_a_provider_is_not_asked_before_init() -> None:
+    """
+    ``set_rank_provider`` before ``init()`` only records the provider: it is first asked
+    when ``init()`` detects the rank.
+    """
+    logs = LogSystem("earlysys")
+    asked: list[int] = []
+    logs.set_rank_provider(lambda: asked.append(1) or 2)
+    before = len(asked)
+    logs.init({})
+    try:
+        assert (0, True, 2) == (before, len(asked) > 0, logs.rank())
+    finally:
+        logs.reset()

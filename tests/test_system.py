@@ -9,7 +9,7 @@ import warnings
 import pytest
 from tests.outputs import messages
 
-from logdial import LogSystem, RegistrationError, SettingsError
+from logdial import FormatError, LogSystem, RegistrationError, SettingsError
 from logdial._handlers import is_logdial_handler
 from logdial._inputs import exists
 from logdial._levels import OFF
@@ -125,6 +125,27 @@ class TestInit:
             logs.init({"STRICTSYS_LOGS": "+core,nope"})
         assert logging.NOTSET == logging.getLogger("strictsys.core").level
         assert [] == _ours(logging.getLogger("strictsys"))
+
+    def test_strict_format_error_leaves_it_uninitialised(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        A strict system whose ``{P}_LOGS_FORMAT`` is invalid raises at ``init()`` and stays
+        uninitialised: ``set_logs``, which initialises first, raises it again, instead of
+        applying settings with no handler in place.
+        """
+        logs = LogSystem("strictfmt", strict=True)
+        logs.register_log("core", "strictfmt.core")
+        monkeypatch.setenv("STRICTFMT_LOGS_FORMAT", "%(bogus")
+        try:
+            with pytest.raises(FormatError):
+                logs.init()
+            with pytest.raises(FormatError):
+                logs.set_logs("+core")
+            assert (logging.NOTSET, []) == (
+                logging.getLogger("strictfmt.core").level,
+                _ours(logging.getLogger("strictfmt")),
+            )
+        finally:
+            logs.reset()
 
     def test_strict_from_environment(self, system: LogSystem) -> None:
         """

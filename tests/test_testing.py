@@ -35,3 +35,23 @@ def test_a_with_block_captures_and_undoes(capsys: pytest.CaptureFixture[str]) ->
         )
     finally:
         logs.reset()
+
+
+def test_captures_nest() -> None:
+    """
+    A ``with LogCapture()`` inside another capture (the fixture's) collects too, and its end
+    leaves the outer capture on: records still reach the root logger, nothing the console.
+    """
+    logs = LogSystem("nestcap")
+    logs.register_log("core", ["nestcap.core"])
+    logs.init({})
+    log = logging.getLogger("nestcap.core")
+    try:
+        with LogCapture() as outer:
+            with LogCapture() as inner:
+                log.warning("both")
+            log.warning("outer only")
+        log.warning("neither")
+        assert (["both", "outer only"], ["both"]) == (outer.messages, inner.messages)
+    finally:
+        logs.reset()

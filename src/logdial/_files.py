@@ -161,9 +161,10 @@ class FileHandler(ReportsOnce, logging.FileHandler):
                 # full part way: the part written is taken back. On a pipe an interrupted
                 # write may have left part of the record.
                 done = count if rest is None else rest.count
-                if done and output.regular and take_back(fd, done):
+                partial = 0 < done < len(data)  # (a whole record stays, whatever came after it)
+                if partial and output.regular and take_back(fd, done):
                     pass
-                elif not output.regular or done:
+                elif not output.regular or partial:
                     output.torn = True
                 raise
         except RecursionError:

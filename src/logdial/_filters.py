@@ -102,7 +102,9 @@ class FloorFilter(logging.Filter):
         holder = self.holder(name)
         if holder is None:
             return 0
-        return self.own[holder] if holder == name else self.floors[holder]
+        # .get: another thread's update() may swap the maps since holder() read them (a
+        # record then meets the old settings or the new, never an error).
+        return self.own.get(holder, 0) if holder == name else self.floors.get(holder, 0)
 
     def holder(self, name: str, *, below: bool = False) -> str | None:
         """
@@ -144,7 +146,7 @@ class FloorFilter(logging.Filter):
         holder = self.holder(name, below=below)
         if holder is not None:
             floor = below or holder != name  # (else its OwnLevelFilter)
-            held = self.floors[holder] if floor else self.own[holder]
+            held = self.floors.get(holder, 0) if floor else self.own.get(holder, 0)
             if held >= level:
                 return held, holder, floor
         return level, decider, decider in self.own  # (Plan.level sets those to their floor)

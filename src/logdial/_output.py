@@ -51,6 +51,8 @@ _BASIC_NAMES: Final = frozenset({"short", "basic"})
 #: Output choices that win over every system's own while logdial's pytest fixture is
 #: active (see ``capturing``): empty otherwise.
 _CAPTURE: Choices = {}
+#: How many captures are active (they nest: a ``with LogCapture()`` inside the fixture).
+_CAPTURES = [0]
 #: What to call when the capture starts or ends: each system's rebuild, held weakly.
 _REBUILDS = Callbacks()
 
@@ -68,15 +70,19 @@ def capturing() -> Iterator[None]:
     For logdial's pytest fixture: while active, every system (and every one initialised
     meanwhile) writes nothing to the console and lets its records propagate to the root
     logger's handlers (pytest's caplog, the fixture's own); its file output stays. Undone
-    at exit. Not reentrant: the fixture is one per test.
+    at exit; captures nest (the outermost one's end undoes it).
     """
-    _CAPTURE.update({"console": "none", "propagate": True})
-    _rebuild_all()
+    _CAPTURES[0] += 1
+    if _CAPTURES[0] == 1:
+        _CAPTURE.update({"console": "none", "propagate": True})
+        _rebuild_all()
     try:
         yield
     finally:
-        del _CAPTURE["console"], _CAPTURE["propagate"]
-        _rebuild_all()
+        _CAPTURES[0] -= 1
+        if not _CAPTURES[0]:  # the outermost capture ends
+            del _CAPTURE["console"], _CAPTURE["propagate"]
+            _rebuild_all()
 
 
 def _rebuild_all() -> None:

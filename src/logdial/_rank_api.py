@@ -34,9 +34,10 @@ class RankMethods:
         self._env_ranks = RankFilter()
         self._rank_report = report
 
-    def _on_ranks(self, *, settings: bool) -> None:
-        # The system's, under the lock: apply the rank filter again once initialised (and,
-        # with ``settings``, the items with ranks).
+    def _on_ranks(self, *, settings: bool, detect: bool) -> None:
+        # The system's, under the lock: once initialised, detect the rank again (``detect``:
+        # a new provider), apply the rank filter again (and, with ``settings``, the items
+        # with ranks).
         raise NotImplementedError
 
     def _rank_level(self) -> int:
@@ -79,8 +80,7 @@ class RankMethods:
             raise TypeError(f"a rank provider must be callable, not {provider!r}")
         with self._lock:
             self._ranks.set_provider(provider)
-            self._ranks.current()  # detected again now (the variables too), not at some record
-            self._on_ranks(settings=True)
+            self._on_ranks(settings=True, detect=True)
 
     def set_ranks(
         self, ranks: str | int | Iterable[int] | None, /, *, others: int | str | None = logging.ERROR
@@ -113,7 +113,7 @@ class RankMethods:
         chosen = RankFilter.chosen(ranks, others)
         with self._lock:
             self._explicit_ranks = chosen
-            self._on_ranks(settings=False)
+            self._on_ranks(settings=False, detect=False)
 
     def _read_ranks(self, env: EnvConfig, strict: bool) -> None:
         # {P}_LOGS_RANKS and {P}_LOGS_RANKS_OTHERS; an invalid one is reported and ignored.
@@ -147,7 +147,7 @@ class RankMethods:
         if not self._lock.acquire(blocking=False):
             return False
         try:
-            self._on_ranks(settings=True)
+            self._on_ranks(settings=True, detect=False)
             return True
         finally:
             self._lock.release()

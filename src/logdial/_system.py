@@ -508,8 +508,9 @@ class LogSystem(OutputMethods, RankMethods, TraceMethods):
                 notice(self.help_message(verbose=reading.settings.help == "full"))
                 raise SystemExit(0)
             self._read_ranks(env, strict)
-            self._swap(self._now().read(env, reading).for_rank(self._inputs.for_rank))
-            self._outputs.build(env, strict)
+            sources = self._now().read(env, reading).for_rank(self._inputs.for_rank)
+            self._outputs.build(env, strict)  # first: a strict format error leaves the system uninitialised
+            self._swap(sources)
             self._read_trace_dir(env.trace)
             self._apply()
 
@@ -572,9 +573,11 @@ class LogSystem(OutputMethods, RankMethods, TraceMethods):
             self._forget_ranks()
             self._stop_tracing()
 
-    def _on_ranks(self, *, settings: bool) -> None:
+    def _on_ranks(self, *, settings: bool, detect: bool) -> None:
         # Under the lock, once the rank or the rank filter changed (see RankMethods).
         if self._sources.initialized:
+            if detect:
+                self._ranks.current()  # detected again now (the variables too), not at some record
             if settings:
                 self._swap(self._now().for_rank(self._inputs.for_rank))
             self._apply()

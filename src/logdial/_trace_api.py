@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TraceMethods"]
 
+#: ``payload_fn`` not given (``None`` given is the caller's mistake, reported as before).
+_NOT_GIVEN = object()
+
 
 class TraceMethods:
     """
@@ -149,7 +152,7 @@ class TraceMethods:
     else:
 
         def trace_structured(
-            self, name, metadata_fn=dict, payload_fn=None, suppress_context=False, expect_trace_id=True
+            self, name, metadata_fn=dict, payload_fn=_NOT_GIVEN, suppress_context=False, expect_trace_id=True
         ):
             """
             Write a structured trace record ``{name: metadata_fn()}`` with an optional payload.
@@ -180,7 +183,7 @@ class TraceMethods:
                     self._trace_api().trace_structured(name)  # raises the error for a reserved name
                 return
             options = {"suppress_context": suppress_context, "expect_trace_id": expect_trace_id}
-            if payload_fn is not None:
+            if payload_fn is not _NOT_GIVEN:
                 options["payload_fn"] = payload_fn
             self._trace_api().trace_structured(name, metadata_fn, stacklevel=2, **options)
 

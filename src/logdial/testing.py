@@ -68,7 +68,8 @@ class LogCapture:
         Begin capturing (logdial's pytest fixture does it for each test; elsewhere, as in
         ``unittest``, use ``with LogCapture() as logs:``): every system prints nothing to
         the console and lets its records reach the root logger's handlers, one of which
-        collects them here. Not reentrant.
+        collects them here. One object is entered once; captures nest (a ``with`` block
+        inside a test that has the fixture).
         """
         collector = self._collector = _Collector(self.records)
         self._stack.enter_context(capturing())
