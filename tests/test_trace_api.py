@@ -447,3 +447,25 @@ def test_trace_id_source_shows_in_log_lines(capsys: pytest.CaptureFixture[str]) 
     logs.reset()
     shown = [line.split("] ", 1)[1] for line in capsys.readouterr().err.splitlines()]
     assert ["[7/3] line", "[0/1] line", "[0/1] line", "no source"] == shown
+
+
+class TestRunTimeSignature:
+    """
+    ``trace_structured``'s options are named parameters at run time (see the changelog).
+    """
+
+    def test_options(self, trace_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``payload_fn=None`` is the caller's mistake, reported and the record skipped, as
+        before; an unknown keyword raises at once, also while tracing is off.
+        """
+        logs = LogSystem("sigsys")
+        off = LogSystem("sigoff")
+        logs.set_trace_dir(trace_dir)
+        logs.trace_structured("mylib_ev", dict, payload_fn=None)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+            off.trace_structured("mylib_ev", dict, bogus=1)  # type: ignore[call-arg]
+        assert (None, True) == (
+            logs.trace_file,
+            "skipped a record: its metadata_fn or payload_fn raised TypeError" in capsys.readouterr().err,
+        )
