@@ -52,6 +52,8 @@ def file_lines(
     logs.set_output(console="none", file=str(paths["logdial"]))
     logs.init({f"BENCHFILE{tag}_LOGS": "core"})
     loops["logdial"] = _info_loop(logs.getLogger(f"benchfile{tag}.core.mod"), message)
+    # The README's library example: a plain logging.getLogger(__name__) under a component.
+    loops["logdial, plain logger"] = _info_loop(logging.getLogger(f"benchfile{tag}.core.plain"), message)
     paths["stdlib"] = tmp / f"stdlib{tag}.log"
     loops["stdlib"] = _info_loop(
         _file_logger(f"bench.file{tag}", paths["stdlib"], logging.Formatter(logging.BASIC_FORMAT)), message

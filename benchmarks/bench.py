@@ -341,7 +341,9 @@ def main() -> None:
         r = run("file", (loops := file_lines(tmp, torch))[0], net=False)
         layout = same_bytes(loops[1])
         base = r.get("torch")
-        rows.append(Row("enabled glog line to a file, msgs/s", 1e9 / r["logdial"].median,
+        rows.append(Row("enabled glog line to a file, logs.getLogger(), msgs/s", 1e9 / r["logdial"].median,
+                        1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
+        rows.append(Row("  the same, plain logging.getLogger(__name__)", 1e9 / r["logdial, plain logger"].median,
                         1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
         for peer in ("stdlib", "loguru", "structlog", "picologging"):
             value = 1e9 / r[peer].median if peer in r else None
