@@ -96,13 +96,16 @@ def is_console(value: object) -> TypeGuard[Console]:
     return value in CONSOLES
 
 
-def check_console(console: object) -> None:
+def check_console(console: object) -> Console:
     """
+    ``console``, checked.
+
     Raises:
         ValueError: for a console that is not one of ``CONSOLES``.
     """
     if not is_console(console):
         raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")
+    return console
 
 
 def check_choices(
@@ -123,9 +126,7 @@ def check_choices(
     """
     given: Choices = {}
     if console is not UNSET:
-        if not is_console(console):
-            raise ValueError(f"console must be one of {', '.join(CONSOLES)}, not {console!r}")
-        given["console"] = console
+        given["console"] = check_console(console)
     if isinstance(format, str):
         check_format(format)
     elif format is not UNSET and format is not None:

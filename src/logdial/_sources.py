@@ -78,9 +78,6 @@ class Sources(Frozen):
             settings=settings, source=source, api=api, env=env, parsed=parsed, pending=pending, initialized=initialized
         )
 
-    def _with(self, **changes: object) -> Sources:
-        return self._replace(**changes)
-
     def read(self, env: EnvConfig, reading: Reading) -> Sources:
         """
         What ``init()`` makes of the variables ``env`` and of what ``{P}_LOGS`` gives
@@ -93,7 +90,7 @@ class Sources(Frozen):
             chosen, source = self.api, "api" if self.api is not DEFAULTS else "default"
         else:
             chosen, source = self.settings, self.source
-        return self._with(env=env, settings=chosen, source=source, parsed=parsed, pending=pending, initialized=True)
+        return self._replace(env=env, settings=chosen, source=source, parsed=parsed, pending=pending, initialized=True)
 
     def asked(self, new: Settings, precedence: Precedence) -> Sources:
         """
@@ -101,8 +98,8 @@ class Sources(Frozen):
         variable is set and wins (``precedence="env"``). See ``ignores_api``.
         """
         if self.ignores_api(precedence):
-            return self._with(api=new)
-        return self._with(api=new, settings=new, source="api")
+            return self._replace(api=new)
+        return self._replace(api=new, settings=new, source="api")
 
     def ignores_api(self, precedence: Precedence) -> bool:
         """
@@ -114,20 +111,26 @@ class Sources(Frozen):
         """
         For an ``override`` block: ``new`` in force, whatever the precedence.
         """
-        return self._with(settings=new, source="override")
+        return self._replace(settings=new, source="override")
 
     def restored(self, previous: Sources) -> Sources:
         """
         At the end of an ``override`` block: the settings and source ``previous`` had (the
         rest, such as what ``set_logs`` asked inside the block, stays as it is now).
         """
-        return self._with(settings=previous.settings, source=previous.source)
+        return self._replace(settings=previous.settings, source=previous.source)
 
     def with_settings(self, settings: Settings) -> Sources:
         """
         The same sources, with ``settings`` in force (a registration changed what they make).
         """
-        return self if settings is self.settings else self._with(settings=settings)
+        return self if settings is self.settings else self._replace(settings=settings)
+
+    def with_pending(self, pending: tuple[Item, ...]) -> Sources:
+        """
+        The same sources, with ``pending`` the variable's items still naming what is not registered.
+        """
+        return self._replace(pending=pending)
 
     def for_rank(self, again: Callable[[Settings], Settings]) -> Sources:
         """
@@ -136,7 +139,7 @@ class Sources(Frozen):
         settings, api = again(self.settings), again(self.api)
         if settings is self.settings and api is self.api:
             return self
-        return self._with(settings=settings, api=api)
+        return self._replace(settings=settings, api=api)
 
 
 class Change(Frozen):
@@ -187,7 +190,7 @@ def registration_change(
     from_env = sources.source == "env"
     if parsed is not None and (shared or any(item.name == name or item.has_wildcard for item in sources.pending)):
         resolution = resolver(parsed)
-        sources = sources._with(pending=resolution.unknown)
+        sources = sources.with_pending(resolution.unknown)
         settings = _folded(sources.settings, unfolded)
         if from_env and resolution.settings != settings:
             return Change(sources.with_settings(resolution.settings), "all")
