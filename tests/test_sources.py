@@ -10,7 +10,7 @@ from logdial import Artifact, Registry
 from logdial._env import EnvConfig
 from logdial._inputs import Inputs, Reading
 from logdial._settings import Settings
-from logdial._sources import DEFAULTS, Sources, registration_change
+from logdial._sources import DEFAULTS, Change, Sources, registration_change
 
 UNSET = EnvConfig.from_environ({}, prefix="APP")
 SET = EnvConfig.from_environ({"APP_LOGS": "+core"}, prefix="APP")
@@ -108,6 +108,14 @@ class TestSources:
         assert sources == pickle.loads(pickle.dumps(sources))
 
 
+def _registered(sources: Sources, registry: Registry, name: str, own: tuple[str, ...]) -> Change:
+    # What registering component ``name`` (``own``: its loggers) in ``registry`` changes.
+    inputs = _inputs(registry)
+    return registration_change(
+        sources, None, name, own, shared=False, resolver=inputs.resolve, resolve_one=inputs.resolve_one
+    )
+
+
 class TestRegistrationChange:
     """
     What registering a name does to the settings the variable gave.
@@ -120,11 +128,7 @@ class TestRegistrationChange:
         """
         sources = Sources(UNSET).read(SET, INPUTS.variable("+core,+plugin", False, lambda message: None))
         assert ["+plugin"] == [item.text for item in sources.pending]
-        registry = REGISTRY.with_component("plugin", ["plug"])
-        inputs = _inputs(registry)
-        change = registration_change(
-            sources, None, "plugin", ("plug",), shared=False, resolver=inputs.resolve, resolve_one=inputs.resolve_one
-        )
+        change = _registered(sources, REGISTRY.with_component("plugin", ["plug"]), "plugin", ("plug",))
         assert ("all", (), logging.DEBUG) == (
             change.apply,
             change.sources.pending,
@@ -137,17 +141,7 @@ class TestRegistrationChange:
         them: the addition waits, unfolded, until they are read.
         """
         sources = Sources(UNSET).read(SET, INPUTS.variable("+c*", True, print))
-        registry = REGISTRY.with_component("cache", ["app.cache"])
-        inputs = _inputs(registry)
-        change = registration_change(
-            sources,
-            None,
-            "cache",
-            ("app.cache",),
-            shared=False,
-            resolver=inputs.resolve,
-            resolve_one=inputs.resolve_one,
-        )
+        change = _registered(sources, REGISTRY.with_component("cache", ["app.cache"]), "cache", ("app.cache",))
         assert ("unfolded", sources) == (change.apply, change.sources)
         assert change.unfolded is not None
         assert logging.DEBUG == change.unfolded.fold(sources.settings).levels["app.cache"]
@@ -158,13 +152,5 @@ class TestRegistrationChange:
         and changes nothing else.
         """
         sources = Sources(UNSET).read(UNSET, Reading()).asked(_settings("+core"), "env")
-        change = registration_change(
-            sources,
-            None,
-            "cache",
-            ("app.cache",),
-            shared=False,
-            resolver=INPUTS.resolve,
-            resolve_one=INPUTS.resolve_one,
-        )
+        change = _registered(sources, REGISTRY, "cache", ("app.cache",))
         assert ("new", sources, None) == (change.apply, change.sources, change.unfolded)
