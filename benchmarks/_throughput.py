@@ -412,18 +412,24 @@ def import_times(rounds: int = 7) -> dict[str, float]:
     return {k: medians[k] - medians["pass"] for k in ("logging", "logdial")}
 
 
-def pth_startup(runs: int = 41) -> tuple[float, float]:
+def pth_startup(runs: int = 41) -> dict[str, float]:
     """
     Milliseconds ``python -c pass`` takes in one virtualenv with the README's permanent
-    takeover line (a ``.pth`` file: ``import logdial.pytorch; logdial.pytorch.install()``)
-    and without it (medians of ``runs`` each, interleaved: the file is put in and taken
-    out between runs). The venv sees this interpreter's packages through a path line.
+    takeover line in a ``.pth`` file (``import _logdial_pth; _logdial_pth.install()``),
+    with the line earlier READMEs showed (``import logdial.pytorch; ...``), and without a
+    line: medians of ``runs`` each, interleaved (the file is rewritten or taken out between
+    runs). The venv sees this interpreter's packages through a path line.
     """
     import sysconfig
     import tempfile
     import time
     import venv
 
+    lines = {
+        "the line": "import _logdial_pth; _logdial_pth.install()\n",
+        "the earlier line": "import logdial.pytorch; logdial.pytorch.install()\n",
+        "no line": None,
+    }
     with tempfile.TemporaryDirectory() as d:
         env = Path(d) / "venv"
         venv.create(env, with_pip=False)
@@ -434,18 +440,17 @@ def pth_startup(runs: int = 41) -> tuple[float, float]:
         ).stdout.strip()  # fmt: skip
         # (read first: .pth files go in name order)
         (Path(purelib) / "00-packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
-        line = Path(purelib) / "logdial-pytorch.pth"
-        samples: dict[bool, list[float]] = {True: [], False: []}
+        pth = Path(purelib) / "logdial-pytorch.pth"
+        samples: dict[str, list[float]] = {name: [] for name in lines}
         for _ in range(runs):
-            for with_line in (True, False):
-                if with_line:
-                    line.write_text("import logdial.pytorch; logdial.pytorch.install()\n")
+            for name, line in lines.items():
+                if line is None:
+                    pth.unlink(missing_ok=True)
                 else:
-                    line.unlink(missing_ok=True)
+                    pth.write_text(line)
                 start = time.perf_counter()
                 done = subprocess.run([python, "-c", "pass"], check=True, capture_output=True, text=True)
-                samples[with_line].append((time.perf_counter() - start) * 1e3)
+                samples[name].append((time.perf_counter() - start) * 1e3)
                 if done.stderr:  # a line that fails is reported, and measures nothing
                     raise RuntimeError(f"the .pth line failed: {done.stderr}")
-        with_it, without = (sorted(samples[k])[runs // 2] for k in (True, False))
-        return with_it, without
+        return {name: sorted(times)[runs // 2] for name, times in samples.items()}

@@ -608,7 +608,9 @@ class TestFailSafe:
         ) == done.stderr
 
 
-PTH_LINE = "import logdial.pytorch; logdial.pytorch.install()"
+PTH_LINE = "import _logdial_pth; _logdial_pth.install()"
+#: The line earlier READMEs showed; a venv that has it keeps working.
+EARLIER_PTH_LINE = "import logdial.pytorch; logdial.pytorch.install()"
 
 
 class TestPermanent:
@@ -616,24 +618,43 @@ class TestPermanent:
     The README's .pth line installs logdial for every interpreter of an environment.
     """
 
-    def test_pth_line(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("line", [PTH_LINE, EARLIER_PTH_LINE], ids=["line", "earlier-line"])
+    def test_pth_line(self, tmp_path: Path, line: str) -> None:
         """
-        A site directory holding the line: the interpreter starts without torch, and
-        ``import torch`` then goes through logdial (a typo does not abort it).
+        A site directory holding the line (today's, or the one earlier READMEs showed): the
+        interpreter starts without torch or logdial's package, and ``import torch`` then
+        goes through logdial (a typo does not abort it), with one hook however many lines.
         """
         assert f"echo '{PTH_LINE}'" in (ROOT / "README.md").read_text(encoding="utf-8")
         site = tmp_path / "site"
-        write(site / "logdial-pytorch.pth", PTH_LINE + "\n")
+        write(site / "logdial-pytorch.pth", line + "\n")
+        write(site / "other.pth", PTH_LINE + "\n")  # a second copy of the line does no harm
         code = f"""
             import site, sys
             site.addsitedir({str(site)!r})  # what the interpreter does with site-packages at start
-            print("torch" in sys.modules)
+            print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "logdial")))
+            print(sum(type(f).__name__ == "TorchLoggingHook" for f in sys.meta_path))
             import torch
             print(type(torch._logging.set_logs).__name__)
         """
         done = run_python("-c", textwrap.dedent(code), cwd=tmp_path, TORCH_LOGS="dynamoo")
-        assert (0, "False\nTorchSetLogs\n") == done[:2]
+        loaded = "['logdial', 'logdial.pytorch']" if line == EARLIER_PTH_LINE else "[]"
+        assert (0, f"{loaded}\n1\nTorchSetLogs\n") == done[:2]
         assert "did you mean 'dynamo' or 'dynamic'?" in done.stderr
+
+    def test_the_line_after_import_torch(self, tmp_path: Path) -> None:
+        """
+        The line's ``install()`` run once torch's logging is imported takes over at once,
+        as ``logdial.pytorch.install()`` does.
+        """
+        code = """
+            import torch, _logdial_pth
+            _logdial_pth.install()
+            import logdial.pytorch
+            print(logdial.pytorch.get_system().root)
+        """
+        done = run_python("-c", textwrap.dedent(code), cwd=tmp_path)
+        assert (0, "torch\n", "") == done[:3]
 
 
 ARGV = """
@@ -1121,13 +1142,13 @@ class TestHookUnits:
         """
         import importlib
 
-        from logdial.pytorch import _hook
+        import _logdial_pth as hooks
 
         write(tmp_path / "hooked_target.py", "VALUE = 42\n")
         monkeypatch.syspath_prepend(str(tmp_path))
-        monkeypatch.setattr(_hook, "TARGET", "hooked_target")
+        monkeypatch.setattr(hooks, "TARGET", "hooked_target")
         seen: list[object] = []
-        hook = _hook.TorchLoggingHook(lambda module: seen.append(getattr(module, "VALUE", None)))
+        hook = hooks.TorchLoggingHook(lambda module: seen.append(getattr(module, "VALUE", None)))
         hook.place()
         hook.place()
         try:
@@ -1149,15 +1170,15 @@ class TestHookUnits:
         """
         import importlib
 
-        from logdial.pytorch import _hook
+        import _logdial_pth as hooks
 
         def fail(module: object) -> None:
             raise RuntimeError("broken")
 
         write(tmp_path / "hooked_failing.py", "VALUE = 1\n")
         monkeypatch.syspath_prepend(str(tmp_path))
-        monkeypatch.setattr(_hook, "TARGET", "hooked_failing")
-        hook = _hook.TorchLoggingHook(fail)
+        monkeypatch.setattr(hooks, "TARGET", "hooked_failing")
+        hook = hooks.TorchLoggingHook(fail)
         hook.place()
         try:
             assert 1 == importlib.import_module("hooked_failing").VALUE
@@ -1175,7 +1196,7 @@ class TestHookUnits:
         """
         import importlib.machinery
 
-        from logdial.pytorch import _hook
+        import _logdial_pth as hooks
 
         class SlotLoader:
             __slots__ = ()
@@ -1187,8 +1208,8 @@ class TestHookUnits:
             def find_spec(self, name: str, path: object = None, target: object = None) -> object:
                 return importlib.machinery.ModuleSpec(name, SlotLoader())  # type: ignore[arg-type]
 
-        monkeypatch.setattr(_hook, "TARGET", "no_such_module_anywhere")
-        hook = _hook.TorchLoggingHook(lambda module: None)
+        monkeypatch.setattr(hooks, "TARGET", "no_such_module_anywhere")
+        hook = hooks.TorchLoggingHook(lambda module: None)
         assert None is hook.find_spec("no_such_module_anywhere")
         monkeypatch.setattr(sys, "meta_path", [hook, Finder()])
         assert None is hook.find_spec("no_such_module_anywhere")

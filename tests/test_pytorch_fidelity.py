@@ -26,7 +26,7 @@ from tests.test_pytorch import RECORD, TIMEOUT, last_json, run_python, write
 
 pytestmark = pytest.mark.torch
 
-#: Installs logdial.pytorch as the README's .pth line does, before ``import torch``.
+#: Installs logdial.pytorch before ``import torch``, as ``python -m logdial.pytorch`` does.
 TAKE_OVER = "import logdial.pytorch; logdial.pytorch.install()\n"
 
 #: What torch's loggers carry after ``import torch``: per registered logger, the number

@@ -56,7 +56,7 @@ EXPECTED_DIFFERENCES = {
 TORCH = "torch==2.13.0"  # pinned exactly: the local CPU build; unpinned, pip fetches a CUDA build of GBs
 PACKAGES = (TORCH, "numpy", "pytest", "pytest-timeout", "expecttest", "hypothesis", "tlparse==0.4.3")
 PTH_NAME = "logdial-pytorch.pth"
-PTH_LINE = "import logdial.pytorch; logdial.pytorch.install()\n"
+PTH_LINE = "import _logdial_pth; _logdial_pth.install()\n"
 
 
 def find_tests(folder: Path) -> dict[str, Path]:

@@ -5,7 +5,10 @@ core, and takes over when torch imports ``torch._logging``) and after it (a note
 that already imported torch). ``python -m logdial.pytorch SCRIPT [ARGS...]`` runs a
 script with it installed. A ``.pth`` line makes it permanent for a virtualenv::
 
-    import logdial.pytorch; logdial.pytorch.install()
+    import _logdial_pth; _logdial_pth.install()
+
+(``import logdial.pytorch; logdial.pytorch.install()``, the line of earlier versions, does
+the same and costs each interpreter's start twice as much.)
 
 What it does, once torch's logging module is there:
 
@@ -34,18 +37,13 @@ import sys
 TYPE_CHECKING = False  # typing is not imported at run time: a .pth line runs this in every interpreter
 if TYPE_CHECKING:
     import os
-    from types import ModuleType
 
     from logdial import LogSystem
-
-    from ._hook import TorchLoggingHook
 
 __all__ = ["TESTED_TORCH_VERSIONS", "get_system", "install", "set_trace_dir"]
 
 #: The torch versions whose internals logdial.pytorch was tested against.
 TESTED_TORCH_VERSIONS = ("2.13.0",)
-
-_placed_hook: TorchLoggingHook | None = None
 
 
 def install() -> bool:
@@ -68,25 +66,15 @@ def install() -> bool:
             ``TORCH_LOGS`` to raise (at ``import torch``, or here if torch is imported).
         SystemExit: with status 0 after printing the help, for ``TORCH_LOGS=help``.
     """
-    global _placed_hook  # noqa: PLW0603 (the one import hook of the process)
     package = sys.modules.get("torch._logging")
     if package is not None:
         from ._bridge import take_over
 
         return take_over(package, init_now=True)
-    if _placed_hook is None:
-        from ._hook import TorchLoggingHook
+    import _logdial_pth  # the hook: a module of its own, for the .pth line's start-up time
 
-        _placed_hook = TorchLoggingHook(_on_torch_logging)
-    _placed_hook.place()
+    _logdial_pth.install()
     return True
-
-
-def _on_torch_logging(package: ModuleType) -> None:
-    # Called by the import hook right after torch._logging has run, inside `import torch`.
-    from ._bridge import take_over
-
-    take_over(package, init_now=False)
 
 
 def get_system() -> LogSystem | None:

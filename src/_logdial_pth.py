@@ -1,6 +1,15 @@
-"""A ``sys.meta_path`` finder that calls back once ``torch._logging`` has run, importing nothing itself."""
+"""
+What the ``.pth`` line of ``logdial.pytorch`` runs in every interpreter of a virtualenv::
 
-from __future__ import annotations
+    import _logdial_pth; _logdial_pth.install()
+
+It places a ``sys.meta_path`` finder that calls ``logdial.pytorch`` back once
+``torch._logging`` has run, and imports nothing itself but ``sys``. It is a top-level
+module of its own, not part of the ``logdial`` package, for start-up time alone: the line
+runs in interpreters that never import torch (pip, pytest workers, data-loader workers),
+and importing one module costs a third of importing a module inside two packages. Not an
+API: the line above is its only use; ``logdial.pytorch.install()`` is the API.
+"""
 
 import sys
 
@@ -11,7 +20,7 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-__all__ = ["TARGET", "TorchLoggingHook"]
+__all__ = ["TARGET", "TorchLoggingHook", "install"]
 
 #: The module after whose execution the callback runs. By then torch's registrations
 #: (``torch._logging._registrations``) are complete, and ``torch/__init__.py`` has not yet
@@ -24,7 +33,7 @@ TARGET = "torch._logging"
 FORMAT_VARIABLE = "TORCH_LOGS_FORMAT"
 
 
-def _format_hidden_from_torch() -> AbstractContextManager[None]:
+def _format_hidden_from_torch() -> "AbstractContextManager[None]":
     """
     While torch's logging modules execute (a ``with`` block), hide a ``TORCH_LOGS_FORMAT``
     that torch's ``logging.Formatter`` would refuse (logdial's ``json``, a format with a
@@ -36,7 +45,7 @@ def _format_hidden_from_torch() -> AbstractContextManager[None]:
     return contextlib.contextmanager(_hiding_format)()
 
 
-def _hiding_format() -> Iterator[None]:
+def _hiding_format() -> "Iterator[None]":
     import logging  # torch._logging imports it next anyway
     import os
 
@@ -64,13 +73,13 @@ class TorchLoggingHook:
     only the loader's ``exec_module`` is wrapped, on that one loader object, once.
     """
 
-    def __init__(self, callback: Callable[[ModuleType], None]) -> None:
+    def __init__(self, callback: "Callable[[ModuleType], None]") -> None:
         self.callback = callback
         self._searching = False
 
     def find_spec(
-        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
+        self, fullname: str, path: "Sequence[str] | None" = None, target: "ModuleType | None" = None
+    ) -> "ModuleSpec | None":
         """
         The spec of ``torch._logging`` as the other finders give it, its loader wrapped;
         ``None`` for every other module (and for this one if it cannot be wrapped).
@@ -95,7 +104,7 @@ class TorchLoggingHook:
             return None  # let the import system say what it says without us
         hook = self
 
-        def exec_then_callback(module: ModuleType) -> None:
+        def exec_then_callback(module: "ModuleType") -> None:
             hook.remove()
             try:
                 with _format_hidden_from_torch():
@@ -133,3 +142,32 @@ class TorchLoggingHook:
         """
         if self not in sys.meta_path:
             sys.meta_path.insert(0, self)
+
+
+#: The hook of this process, once placed: ``install()`` and ``logdial.pytorch.install()``
+#: place this one, so the line and a later ``install()`` never make two.
+_placed: "TorchLoggingHook | None" = None
+
+
+def install() -> None:
+    """
+    Place the hook, once per process: when torch imports ``torch._logging``, logdial takes
+    over (``logdial.pytorch.install()`` does the rest; this only defers to it). When torch's
+    logging is already imported, it takes over at once.
+    """
+    global _placed  # noqa: PLW0603 (the one import hook of the process)
+    if "torch._logging" in sys.modules:
+        import logdial.pytorch
+
+        logdial.pytorch.install()
+        return
+    if _placed is None:
+        _placed = TorchLoggingHook(_take_over)
+    _placed.place()
+
+
+def _take_over(package: "ModuleType") -> None:
+    # Called by the hook right after torch._logging has run, inside `import torch`.
+    from logdial.pytorch._bridge import take_over
+
+    take_over(package, init_now=False)
