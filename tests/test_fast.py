@@ -498,6 +498,22 @@ def test_plain_logger_is_made_fast_in_place(collect: _Collect) -> None:
     assert isinstance(log.debug, functools.partial)  # the switch: a disabled call enters no Python frame
 
 
+def test_a_patched_method_is_kept_when_made_fast_in_place(collect: _Collect) -> None:
+    """
+    A logger made fast in place while a test has one of its methods patched keeps the
+    patch (it is the one called); once the patch ends, the method logs again.
+    """
+    plain = logging.getLogger("fasttest.patched")
+    plain.setLevel(logging.INFO)
+    with mock.patch.object(plain, "info") as patched:
+        log = fast_logger("fasttest.patched")
+        log.info("to the mock")
+        log.warning("logged")
+        assert (patched, [mock.call("to the mock")]) == (log.info, patched.call_args_list)
+    log.info("logged too")
+    assert ["logged", "logged too"] == _messages(collect)
+
+
 def test_logger_class_of_the_program_keeps_its_methods(collect: _Collect) -> None:
     """
     A logger of another class (``setLoggerClass``) is made a subclass of both in place:

@@ -3,9 +3,14 @@ filter on logdial's handlers, one carrier per record."""
 
 from __future__ import annotations
 
-import pytest
-from tests.plans import DEBUG, ERROR, REGISTRY, ROOT, WARNING, plan, record
+import logging
+from collections.abc import Iterator
 
+import pytest
+from tests.plans import DEBUG, ERROR, INFO, REGISTRY, ROOT, WARNING, plan, record
+
+from logdial import _filters
+from logdial._fast import FastLogger
 from logdial._filters import FloorFilter, NearestCarrierFilter, OwnLevelFilter
 from logdial._plan import Plan
 from logdial._settings import Settings
@@ -179,6 +184,90 @@ class TestFloorFilter:
             [floor.filter(record("ap.core", WARNING)), floor.filter(record("ap.core", ERROR))],
             len(polls),
         )
+
+
+@pytest.fixture
+def made() -> Iterator[list[str]]:
+    """
+    Names of loggers a test makes (``logging.getLogger(name)``), forgotten by the logging
+    manager afterwards.
+    """
+    names: list[str] = []
+    yield names
+    for name in names:
+        logging.Logger.manager.loggerDict.pop(name, None)
+
+
+class TestSpeedUp:
+    """
+    ``FloorFilter.speed_up``: at a logger's first record, a plain ``logging.Logger`` is made
+    a ``FastLogger`` in place; nothing else is touched, and a record always goes on.
+    """
+
+    def test_plain_logger_made_fast_at_its_first_record(self, made: list[str]) -> None:
+        """
+        The same object, now a FastLogger held to this filter's floors; a second record
+        of the same logger does not look again.
+        """
+        made.append("spd.core.mod")
+        plain = logging.getLogger("spd.core.mod")
+        assert type(plain) is logging.Logger
+        floor = FloorFilter()
+        floor.update(plan(levels={"spd.core": DEBUG}, floors={"spd.core": ERROR}))
+        assert floor.filter(record("spd.core.mod", ERROR))
+        assert (True, True) == (type(plain) is FastLogger, plain is logging.getLogger("spd.core.mod"))
+        assert (floor.floor, False, True) == (plain.floor_of, plain._on_warning, plain._on_error)
+        plain.__class__ = logging.Logger  # (as if made plain again: seen, so not looked at)
+        assert not floor.filter(record("spd.core.mod", INFO))
+        assert type(plain) is logging.Logger
+
+    def test_leaves_other_classes_and_names_without_a_logger(self, made: list[str]) -> None:
+        """
+        A logger of the program's own class keeps it; a record whose name no logger has
+        (made by hand, received from elsewhere) makes none; a placeholder stays one.
+        """
+
+        class Own(logging.Logger):
+            pass
+
+        own = Own("spd.own")
+        made.extend(["spd.own", "spd.holder.child", "spd.holder", "spd.nobody"])
+        logging.Logger.manager.loggerDict["spd.own"] = own
+        logging.getLogger("spd.holder.child")  # "spd.holder" is a PlaceHolder
+        floor = FloorFilter()
+        names = ("spd.own", "spd.holder", "spd.nobody")
+        assert all(floor.filter(record(name)) for name in names)
+        kinds = [type(logging.Logger.manager.loggerDict.get(n)).__name__ for n in names]
+        assert ["Own", "PlaceHolder", "NoneType"] == kinds
+
+    def test_seen_names_are_bounded(self, made: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        Records of any number of names: the filter remembers ``SEEN_LIMIT`` of them; a
+        logger first seen past the limit is still made fast.
+        """
+        monkeypatch.setattr(_filters, "SEEN_LIMIT", 5)
+        floor = FloorFilter()
+        for i in range(20):
+            assert floor.filter(record(f"spd.many{i}"))
+        made.append("spd.late")
+        late = logging.getLogger("spd.late")
+        assert floor.filter(record("spd.late"))
+        assert (5, True) == (len(floor.seen), isinstance(late, FastLogger))
+
+    def test_a_failure_never_stops_the_record(self, made: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        Whatever making the logger fast raises, the record passes and the logger stays as
+        it was.
+        """
+
+        def refuse(name: str, floor_of: object) -> None:
+            raise TypeError("no")
+
+        monkeypatch.setattr(_filters, "fast_logger", refuse)
+        made.append("spd.refused")
+        plain = logging.getLogger("spd.refused")
+        assert FloorFilter().filter(record("spd.refused"))
+        assert type(plain) is logging.Logger
 
 
 class TestNearestCarrierFilter:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 from tests.outputs import messages
 
 from logdial import FormatError, LogSystem, RegistrationError, SettingsError
+from logdial._fast import FastLogger
 from logdial._handlers import is_logdial_handler
 from logdial._inputs import exists
 from logdial._levels import OFF
@@ -776,3 +779,38 @@ class TestRegistrationsUnderWildcards:
         finally:
             before.reset()
         capsys.readouterr()
+
+
+class TestPlainLoggers:
+    """
+    The README's library example, ``log = logging.getLogger(__name__)`` under a component:
+    at its first record through logdial's handlers it becomes a ``FastLogger`` in place.
+    """
+
+    def test_made_fast_by_its_first_record(self, system: LogSystem, tmp_path: Path) -> None:
+        """
+        The same object, the same lines in the file before and after (path, line, message),
+        and the settings still hold it: a later ``set_logs`` raising its component's level
+        stops its INFO records with the FastLogger's cheap disabled path. A logger outside
+        the components, whose records never reach logdial's handlers, stays as it was.
+        """
+        out = tmp_path / "out.log"
+        system.set_output(console="none", file=str(out))
+        system.init({})
+        system.set_logs("core")
+        log = logging.getLogger("testsys.core.plainmod")
+        elsewhere = logging.getLogger("elsewhere.plainmod")
+        for i in range(2):
+            log.info("compiled %s in %d ms", "fn", i)  # the same line of code each time
+            elsewhere.info("not ours")
+        assert (True, True) == (type(log) is FastLogger, log is logging.getLogger("testsys.core.plainmod"))
+        assert type(elsewhere) is logging.Logger
+        system.set_logs("-core")
+        log.info("held back")
+        log.error("shown")
+        lines = out.read_text(encoding="utf-8").splitlines()
+        tails = [line.split(" ", 3)[3] for line in lines]
+        assert 3 == len(tails)
+        assert tails[0].replace("0 ms", "1 ms") == tails[1]
+        assert tails[2].endswith("] shown")
+        assert isinstance(log.info, functools.partial)  # the switch, off: no Python frame for a disabled call

@@ -329,9 +329,13 @@ class FastLogger(logging.Logger):
         #: logger below it; while the state is the same, none has been made since.
         self.born: tuple[int, str | None] | None = None
         # A subclass that defines a level method of its own keeps it: only the methods
-        # written here are switched.
+        # written here are switched. So does an object that holds one of its own (a
+        # mock.patch.object in progress when it is made fast in place).
         switches: list[tuple[int, _Switch]] = []  # (its index in the flags, the switch)
+        own = vars(self)
         for index, (attribute, function) in enumerate(_METHODS.items()):
+            if attribute in own:
+                continue
             defined = _defined(type(self), attribute)
             method = defined.__get__(self)
             if defined is function:

@@ -1,19 +1,28 @@
 """The filters logdial places: on loggers (a logger's own level) and on its handlers (floors,
 the rank filter, one carrier per record). At record time they read what the applier gave
-them; the one call they make is the rank watch's look while the rank is unknown
-(``FloorFilter.poll``, see ``_ranks.RankWatch.look``).
+them; the calls they make are the rank watch's look while the rank is unknown
+(``FloorFilter.poll``, see ``_ranks.RankWatch.look``), and, once per logger, making a plain
+logger whose record they see a ``FastLogger`` (``FloorFilter.speed_up``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
+
+from ._fast import fast_logger
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from ._plan import Plan
 
-__all__ = ["FloorFilter", "NearestCarrierFilter", "OwnLevelFilter"]
+__all__ = ["SEEN_LIMIT", "FloorFilter", "NearestCarrierFilter", "OwnLevelFilter"]
+
+#: How many logger names a floor filter remembers as seen (see ``FloorFilter.speed_up``):
+#: records may carry any name (made by hand, received from elsewhere), and memory stays
+#: bounded; past it, a record of a name not seen costs one more dictionary lookup.
+SEEN_LIMIT = 10_000
 
 
 class OwnLevelFilter(logging.Filter):
@@ -57,6 +66,8 @@ class FloorFilter(logging.Filter):
         self.rank_scope: frozenset[str] = frozenset()
         #: Called before each record while the rank is unknown, else ``None``.
         self.poll: Callable[[], None] | None = None
+        #: The names of the loggers whose records this filter has seen (``speed_up``).
+        self.seen: set[str] = set()
 
     def update(self, plan: Plan) -> None:
         """
@@ -161,10 +172,30 @@ class FloorFilter(logging.Filter):
             poll()
             if record.levelno < self.rank_level:
                 return False
+        if record.name not in self.seen:
+            self.speed_up(record.name)
         # A logger's own level is held by its OwnLevelFilter, which sees only its records.
         if not self.floors or record.name in self.explicit:
             return True
         return record.levelno >= self._settings_floor(record.name)
+
+    def speed_up(self, name: str) -> None:
+        """
+        At the first record of logger ``name`` (a logger under the system's components,
+        whose records reach its handlers): when it is a plain ``logging.Logger`` (the
+        stdlib's class itself, as ``logging.getLogger(__name__)`` makes it), make it a
+        ``FastLogger`` in place, as ``LogSystem.getLogger`` would: the same object, with
+        its handlers, filters and level, whose later records are built without the
+        stdlib's per-record lookups and whose disabled calls cost half. A logger of
+        another class (the program's own), a name without a logger (a record made by
+        hand) and a logger that cannot change are left as they are. Never raises.
+        """
+        seen = self.seen
+        if len(seen) < SEEN_LIMIT:
+            seen.add(name)
+        if type(logging.Logger.manager.loggerDict.get(name)) is logging.Logger:
+            with contextlib.suppress(Exception):  # a record reaches its handler whatever happens here
+                fast_logger(name, self.floor)
 
 
 class NearestCarrierFilter(logging.Filter):
