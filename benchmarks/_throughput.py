@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
@@ -454,3 +455,134 @@ def pth_startup(runs: int = 41) -> dict[str, float]:
                 if done.stderr:  # a line that fails is reported, and measures nothing
                     raise RuntimeError(f"the .pth line failed: {done.stderr}")
         return {name: sorted(times)[runs // 2] for name, times in samples.items()}
+
+
+#: The child of ``torch_compile``: a small real model, compiled and called once.
+COMPILE_CHILD = """
+import json, os, sys, time
+
+start = time.perf_counter()
+variant, backend = sys.argv[1], sys.argv[2]
+if variant == "takeover":
+    import logdial.pytorch
+
+    logdial.pytorch.install()
+import torch
+
+imported = time.perf_counter()
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Linear(32, 64)
+        self.b = torch.nn.Linear(64, 8)
+
+    def forward(self, x):
+        x = torch.relu(self.a(x))
+        torch._dynamo.graph_break()  # two graphs: Dynamo resumes after a break
+        return torch.relu(self.b(x)).sum(-1)
+
+
+torch.manual_seed(0)
+model = Net()
+x = torch.randn(4, 32)
+compiled = torch.compile(model, backend=backend)
+before = time.perf_counter()
+out = compiled(x)  # the first call compiles
+after = time.perf_counter()
+torch.testing.assert_close(out, model(x))
+if variant == "takeover":
+    system = logdial.pytorch.get_system()
+    taken = system is not None and system.root == "torch"
+else:
+    taken = "logdial" in sys.modules  # (a .pth takeover line would make plain torch not plain)
+# logdial's modules read from source, not from their bytecode cache (the import costs more)
+specs = [m.__spec__ for name, m in sys.modules.items() if name.split(".")[0] == "logdial"]
+uncached = [s.name for s in specs if s and s.cached and not os.path.exists(s.cached)]
+print(json.dumps({"import_s": imported - start, "compile_s": after - before, "taken_over": taken,
+                  "uncached": uncached}))
+"""
+
+#: Environment variables that make torch log, trace or compile differently: none reaches the children.
+_TORCH_SETTINGS = ("TORCH_LOGS", "TORCH_TRACE", "TORCH_COMPILE_DEBUG", "TORCHINDUCTOR_", "TORCHDYNAMO_", "COVERAGE_")
+
+
+def torch_compile(
+    runs: int = 15, backends: tuple[str, ...] = ("eager", "inductor")
+) -> dict[str, dict[str, list[float]]]:
+    """
+    Milliseconds of ``torch.compile(model, backend=...)``'s first call (the compile) and of
+    ``import torch``, in a fresh interpreter each, on plain torch and under the takeover
+    (``logdial.pytorch.install()`` before ``import torch``; its import counts in the
+    import figure), with ``TORCH_LOGS`` and every other ``TORCH_LOGS_*``, ``TORCH_TRACE``
+    and ``TORCHINDUCTOR_*`` variable (and ``TORCHDYNAMO_*``, ``COVERAGE_*``) unset;
+    ``runs`` rounds per backend, the two variants interleaved (their order alternating).
+    Per backend: ``{"plain compile_ms": [...], "takeover compile_ms": [...],
+    "plain import_ms": ..., "plain wall_ms": ...}``.
+
+    Caches: every child would otherwise share ``/tmp/torchinductor_$USER`` with whatever
+    else runs on the machine, and a hit in inductor's FX graph cache or AOTAutograd cache
+    skips most of the compile (Dynamo alone is left). So the children share one private
+    ``TORCHINDUCTOR_CACHE_DIR`` with both caches off (``TORCHINDUCTOR_FX_GRAPH_CACHE=0``,
+    ``TORCHINDUCTOR_AUTOGRAD_CACHE=0``): each child runs Dynamo, AOTAutograd, inductor's
+    lowering, scheduling and code generation in full, where torch's log call sites are.
+    What the directory does keep is the C++ that inductor builds, keyed by its source: one
+    unmeasured warm-up child per variant builds it, and the measured children load the
+    same ``.so`` files. A fresh directory per child would also rebuild them with the C++
+    compiler (and its vector ISA probe): about 10 s a compile on this 2-core machine, of
+    which the Python side is about 2 s, so the compiler's own noise would hide what is
+    measured. A measured child that builds anything raises.
+    """
+    import os
+    import tempfile
+    import time
+
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(_TORCH_SETTINGS)}
+    out: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="logdial-compile-bench-") as d:
+        cache, script = Path(d) / "inductor", Path(d) / "compile_child.py"
+        script.write_text(COMPILE_CHILD, encoding="utf-8")  # (a file: Dynamo reads the source of what it traces)
+        env = {**base_env, "TORCHINDUCTOR_CACHE_DIR": str(cache), "TORCHINDUCTOR_FX_GRAPH_CACHE": "0",
+               "TORCHINDUCTOR_AUTOGRAD_CACHE": "0"}  # fmt: skip
+        warned: list[bool] = []
+
+        def built() -> set[Path]:
+            return set(cache.rglob("*.so"))
+
+        def child(variant: str, backend: str) -> tuple[dict[str, Any], float]:
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, str(script), variant, backend], env=env,
+                                  capture_output=True, text=True, check=False)  # fmt: skip
+            wall = time.perf_counter() - start
+            if done.returncode != 0:
+                raise RuntimeError(f"the {variant} {backend} child failed:\n{done.stderr}")
+            result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+            if result["taken_over"] != (variant == "takeover"):
+                raise RuntimeError(f"the {variant} {backend} child is {'' if result['taken_over'] else 'not '}"
+                                   f"under the takeover:\n{done.stderr}")  # fmt: skip
+            if result["uncached"] and not warned:
+                warned.append(True)
+                print(
+                    f"note: {len(result['uncached'])} logdial modules read from source, without bytecode, in "
+                    "every child under the takeover (PYTHONDONTWRITEBYTECODE and no __pycache__?)",
+                    file=sys.stderr,
+                )
+            return result, wall
+
+        for backend in backends:
+            samples: dict[str, list[float]] = {}
+            for variant in ("plain", "takeover"):  # the warm-up: C++ built, files in the OS cache
+                child(variant, backend)
+            for i in range(runs):
+                order = ("plain", "takeover") if i % 2 == 0 else ("takeover", "plain")
+                for variant in order:
+                    before = built()
+                    result, wall = child(variant, backend)
+                    if built() != before:
+                        raise RuntimeError(f"a measured {variant} {backend} child built C++: {built() - before}")
+                    samples.setdefault(f"{variant} compile_ms", []).append(result["compile_s"] * 1e3)
+                    samples.setdefault(f"{variant} import_ms", []).append(result["import_s"] * 1e3)
+                    samples.setdefault(f"{variant} wall_ms", []).append(wall * 1e3)
+            out[backend] = samples
+    return out

@@ -2,7 +2,8 @@
 
 Every row is a ratio of two figures measured in the same run, interleaved round by round;
 the absolute times are printed for reference only. Peers that are not installed show as
-n/a. ``--quick`` runs fewer, shorter rounds (for before/after checks of a hot path).
+n/a. ``--quick`` runs fewer, shorter rounds (for before/after checks of a hot path);
+``--section torch_compile`` runs only that section, ``--rounds N`` N rounds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from _throughput import (
     registration_curve,
     same_bytes,
     threads,
+    torch_compile,
     torch_registry_apply,
     traces_on,
     wildcard_registrations,
@@ -273,15 +276,48 @@ def python_rows(rounds: int, target: float, json_path: Path | None) -> None:
         json_path.write_text(json.dumps({"python": version, "machine": platform.machine(), "raw_ns": raw}, indent=1))
 
 
+def compile_rows(runs: int) -> tuple[list[Row], dict[str, dict[str, list[float]]], list[str]]:
+    """
+    A real ``torch.compile``'s first call and ``import torch``, under the takeover against
+    plain torch (``torch_compile``: fresh interpreters, interleaved): the rows (best of
+    ``runs`` each), the raw samples, and a line per figure with its median and range.
+    """
+    samples = torch_compile(runs)
+    rows: list[Row] = []
+    lines = [f"torch.compile, TORCH_LOGS unset, {runs} interleaved runs each (ms: best, median, min-max):"]
+    for backend, s in samples.items():
+        rows.append(Row(f"torch.compile {backend}, 1st call, takeover (ms)", min(s["takeover compile_ms"]),
+                        min(s["plain compile_ms"]), "plain torch", "ms", "<= 1.02"))  # fmt: skip
+        rows.append(Row("  import torch, with install() (ms)", min(s["takeover import_ms"]),
+                        min(s["plain import_ms"]), "plain torch", "ms", ""))  # fmt: skip
+        for figure in ("compile", "import", "wall"):
+            for variant in ("takeover", "plain"):
+                v = s[f"{variant} {figure}_ms"]
+                lines.append(f"  {backend:>8} {figure:>7} {variant:>8}: {min(v):8.1f} {statistics.median(v):8.1f} "
+                             f"{min(v):8.1f}-{max(v):.1f}")  # fmt: skip
+    return rows, {f"torch_compile_{k}_ms": v for k, v in samples.items()}, lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="write the raw samples here")
     parser.add_argument("--python-rows", action="store_true", help="only the fast paths against the stdlib")
+    parser.add_argument("--section", choices=["torch_compile"], help="only this section (needs torch)")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 15, 5 with --quick)")
     args = parser.parse_args()
     rounds, target = (5, 0.02) if args.quick else (15, 0.05)
+    rounds = args.rounds or rounds
     if args.python_rows:
         python_rows(rounds, target, args.json)
+        return
+    if args.section == "torch_compile":
+        only_rows, only_raw, lines = compile_rows(rounds)
+        print_table(only_rows)
+        print("\n" + "\n".join(lines))
+        if args.json:
+            args.json.write_text(json.dumps({"python": platform.python_version(), "machine": platform.machine(),
+                                             "raw_ns": only_raw}, indent=1))  # fmt: skip
         return
     torch = _optional("torch")
     rows: list[Row] = []
@@ -382,12 +418,19 @@ def main() -> None:
                     "<= 1.05"))  # fmt: skip
     rows.append(Row("  the same, the line of earlier READMEs (ms)", startup["the earlier line"], without, "no line",
                     "ms", ""))  # fmt: skip
+    compile_lines: list[str] = []
+    if torch is not None:
+        compile_table, compile_raw, compile_lines = compile_rows(rounds)
+        rows += compile_table
+        raw.update(compile_raw)
     curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     registrations = registration_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     wildcards = wildcard_registrations((2000,) if args.quick else (2000, 10_000))
     print_table(rows)
     print(f"\nlogdial's line vs torch's (to a file): {layout}")
     print(f"4 threads, one file: {check}")
+    if compile_lines:
+        print("\n".join(compile_lines))
     print("set_logs with N registered names and 10,000 unrelated loggers (should grow linearly):")
     for n, seconds in curve.items():
         print(f"  N={n:>6}: {seconds * 1e3:8.2f} ms  ({seconds / n * 1e6:.2f} us per name)")
