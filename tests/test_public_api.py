@@ -68,6 +68,7 @@ class TestExports:
 EAGER_MODULES = [
     "logdial._apply",
     "logdial._console",
+    "logdial._control_api",
     "logdial._env",
     "logdial._errors",
     "logdial._fast",

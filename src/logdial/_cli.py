@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from . import __version__
+from ._control_cli import add_commands
 from ._errors import LogdialError, RegistrationError, SettingsError
 from ._explain import Source, explain
 from ._notices import notice
@@ -82,7 +83,8 @@ def _settings_from(args: argparse.Namespace, extras: list[str]) -> None:
     is left over too; both are the SETTINGS. Nothing else is.
     """
     rest = extras[1:] if extras[0] == "--" else extras
-    if args.run is _explain and args.settings is None and len(rest) == 1 and not rest[0].startswith("--"):
+    takes = getattr(args, "extra_settings", False)  # (explain and set)
+    if takes and args.settings is None and len(rest) == 1 and not rest[0].startswith("--"):
         args.settings = rest[0]
         return
     subparser: argparse.ArgumentParser = args.parser
@@ -144,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a logger the program creates when it runs, so that a setting may name it as init() would "
         "accept it (repeatable)",
     )
-    explaining.set_defaults(run=_explain, parser=explaining)
+    explaining.set_defaults(run=_explain, parser=explaining, extra_settings=True)
 
     reporting = commands.add_parser(
         "report",
@@ -161,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         help="show a progress bar on stderr (default: only when stderr is a terminal)",
     )
     reporting.set_defaults(run=_report, parser=reporting)
+    add_commands(commands)
     return parser
 
 

@@ -66,10 +66,13 @@ class EnvConfig(Frozen):
             checks it.
         ranks_others: ``{P}_LOGS_RANKS_OTHERS``, what the other ranks log (``error``,
             ``silent`` or a level), as written; ``init()`` checks it.
+        control: ``{P}_LOGS_CONTROL`` is ``1``/``true``/``yes``/``on``: ``logdial set``
+            may change the settings while the program runs (see ``enable_control``).
     """
 
     __slots__ = (
         "console",
+        "control",
         "dumb_terminal",
         "force_color",
         "format",
@@ -95,6 +98,7 @@ class EnvConfig(Frozen):
         "ranks_others",
         "force_color",
         "dumb_terminal",
+        "control",
     )
     prefix: str
     logs: str | None
@@ -108,6 +112,7 @@ class EnvConfig(Frozen):
     trace: str | None
     ranks: str | None
     ranks_others: str | None
+    control: bool
 
     def __init__(
         self,
@@ -124,6 +129,7 @@ class EnvConfig(Frozen):
         ranks_others: str | None = None,
         force_color: bool = False,
         dumb_terminal: bool = False,
+        control: bool = False,
     ) -> None:
         self._set(
             prefix=prefix,
@@ -138,7 +144,14 @@ class EnvConfig(Frozen):
             ranks_others=ranks_others,
             force_color=force_color,
             dumb_terminal=dumb_terminal,
+            control=control,
         )
+
+    def with_logs(self, logs: str | None) -> EnvConfig:
+        """
+        The same variables, with ``{P}_LOGS`` set to ``logs`` (``logdial set``).
+        """
+        return self._replace(logs=logs)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, *, prefix: str) -> EnvConfig:
@@ -154,7 +167,7 @@ class EnvConfig(Frozen):
             value = env.get(f"{prefix}_{suffix}")
             return value if value is not None and value.strip() else None
 
-        strict = get("LOGS_STRICT")
+        strict, control = get("LOGS_STRICT"), get("LOGS_CONTROL")
         console = get("LOGS_CONSOLE")
         return cls(
             prefix=prefix,
@@ -169,6 +182,7 @@ class EnvConfig(Frozen):
             ranks_others=get("LOGS_RANKS_OTHERS"),
             force_color=any(_forces(env.get(name)) for name in ("FORCE_COLOR", "CLICOLOR_FORCE")),
             dumb_terminal=env.get("TERM", "").strip().lower() == "dumb",
+            control=control is not None and control.strip().lower() in _TRUE,
         )
 
     def name(self, suffix: str = "") -> str:

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
-__all__ = ["Callbacks", "in_forked_child"]
+__all__ = ["Callbacks", "held", "in_forked_child"]
 
 
 class Callbacks:
@@ -73,3 +73,12 @@ def _run() -> None:
     global _lock  # noqa: PLW0603 (the parent's may be held by a thread that is not here)
     _lock = threading.Lock()
     _callbacks.run()
+
+
+def held(lock: object) -> bool:
+    """
+    Whether this thread holds ``lock``, a re-entrant lock (``False`` for another kind): a
+    signal handler that interrupted the holder must not change what the lock guards.
+    """
+    owned = getattr(lock, "_is_owned", None)  # (threading.RLock's own test)
+    return bool(owned()) if owned is not None else False

@@ -51,10 +51,11 @@ class Sources(Frozen):
         parsed: ``{P}_LOGS``'s items, while the variable is in use.
         pending: those of its items that name what is not registered yet.
         initialized: ``init()`` has run (since the last ``reset()``).
+        variable: the settings ``{P}_LOGS`` gave when read last (``None``: unset or unusable).
     """
 
-    __slots__ = ("api", "env", "initialized", "parsed", "pending", "settings", "source")
-    _fields = ("settings", "source", "api", "env", "parsed", "pending", "initialized")
+    __slots__ = ("api", "env", "initialized", "parsed", "pending", "settings", "source", "variable")
+    _fields = ("settings", "source", "api", "env", "parsed", "pending", "initialized", "variable")
     settings: Settings
     source: Source
     api: Settings
@@ -62,6 +63,7 @@ class Sources(Frozen):
     parsed: ParseResult | None
     pending: tuple[Item, ...]
     initialized: bool
+    variable: Settings | None
 
     def __init__(
         self,
@@ -73,9 +75,17 @@ class Sources(Frozen):
         parsed: ParseResult | None = None,
         pending: tuple[Item, ...] = (),
         initialized: bool = False,
+        variable: Settings | None = None,
     ) -> None:
         self._set(
-            settings=settings, source=source, api=api, env=env, parsed=parsed, pending=pending, initialized=initialized
+            settings=settings,
+            source=source,
+            api=api,
+            env=env,
+            parsed=parsed,
+            pending=pending,
+            initialized=initialized,
+            variable=variable,
         )
 
     def read(self, env: EnvConfig, reading: Reading) -> Sources:
@@ -83,14 +93,27 @@ class Sources(Frozen):
         What ``init()`` makes of the variables ``env`` and of what ``{P}_LOGS`` gives
         (``reading``; without settings, what the API asked for stands).
         """
-        settings, parsed, pending = reading.settings, reading.parsed, reading.pending
-        if settings is not None:
-            chosen, source = settings, "env"
-        elif self.source == "env":  # the variable went away: back to what the API asked for
-            chosen, source = self.api, "api" if self.api is not DEFAULTS else "default"
-        else:
-            chosen, source = self.settings, self.source
-        return self._replace(env=env, settings=chosen, source=source, parsed=parsed, pending=pending, initialized=True)
+        chosen, source = _chosen(reading.settings, self.source, self.settings, self.api)
+        return self._replace(
+            env=env,
+            settings=chosen,
+            source=source,
+            parsed=reading.parsed,
+            pending=reading.pending,
+            initialized=True,
+            variable=reading.settings,
+        )
+
+    def remote(self, env: EnvConfig, reading: Reading) -> Sources:
+        """
+        A change from ``logdial set`` or ``reset``: as ``read``, except that an ``override``
+        block in progress stays in force (its end then restores these settings).
+        """
+        if self.source != "override":
+            return self.read(env, reading)
+        return self._replace(
+            env=env, parsed=reading.parsed, pending=reading.pending, initialized=True, variable=reading.settings
+        )
 
     def asked(self, new: Settings, precedence: Precedence) -> Sources:
         """
@@ -116,9 +139,14 @@ class Sources(Frozen):
     def restored(self, previous: Sources) -> Sources:
         """
         At the end of an ``override`` block: the settings and source ``previous`` had (the
-        rest, such as what ``set_logs`` asked inside the block, stays as it is now).
+        rest, such as what ``set_logs`` asked inside the block, stays as it is now); when
+        the variables were read anew inside the block (``init()``, ``logdial set``), what
+        ``read`` made of them.
         """
-        return self._replace(settings=previous.settings, source=previous.source)
+        if self.env is previous.env:
+            return self._replace(settings=previous.settings, source=previous.source)
+        settings, source = _chosen(self.variable, previous.source, previous.settings, self.api)
+        return self._replace(settings=settings, source=source)
 
     def with_settings(self, settings: Settings) -> Sources:
         """
@@ -208,6 +236,16 @@ def registration_change(
     settings = _folded(base, unfolded)
     merged = merge_name(settings, part, name, own)
     return Change(sources.with_settings(merged), "all" if merged.floors is not settings.floors else "new")
+
+
+def _chosen(variable: Settings | None, source: Source, settings: Settings, api: Settings) -> tuple[Settings, Source]:
+    # The settings in force once the variable gives ``variable`` (``None``: unset), when
+    # ``settings`` from ``source`` were, and the API last asked for ``api``; and their source.
+    if variable is not None:
+        return variable, "env"
+    if source == "env":  # the variable went away: back to what the API asked for
+        return api, "api" if api is not DEFAULTS else "default"
+    return settings, source
 
 
 def _folded(settings: Settings, unfolded: Unfolded | None) -> Settings:

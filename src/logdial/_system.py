@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from . import _lazy
 from ._apply import Applier
+from ._control_api import ControlMethods
 from ._env import EnvConfig, expand_path
-from ._errors import RegistrationError
+from ._errors import RegistrationError, SettingsError
 from ._fast import FastLogger, fast_logger
 from ._forks import in_forked_child
 from ._handlers import retire_handler
@@ -72,7 +73,7 @@ def _track(system: LogSystem) -> None:
     _lazy.hook_fork()  # warning_once's lock too, even if it was never called here
 
 
-class LogSystem(OutputMethods, RankMethods, TraceMethods):
+class LogSystem(OutputMethods, RankMethods, TraceMethods, ControlMethods):
     """
     A configurable logging system: named components and artifacts over stdlib loggers,
     controlled by ``{P}_LOGS`` and ``set_logs``.
@@ -175,23 +176,17 @@ class LogSystem(OutputMethods, RankMethods, TraceMethods):
 
     @property
     def var(self) -> str:
-        """
-        The name of the settings variable, ``{P}_LOGS``.
-        """
+        """The name of the settings variable, ``{P}_LOGS``."""
         return f"{self.env_prefix}_LOGS"
 
     @property
     def registry(self) -> Registry:
-        """
-        A snapshot of the registrations (immutable; later registrations do not change it).
-        """
+        """A snapshot of the registrations (immutable; later registrations do not change it)."""
         return self._registry
 
     @property
     def settings(self) -> Settings:
-        """
-        The settings in force (immutable).
-        """
+        """The settings in force (immutable)."""
         return self._now().settings
 
     def _now(self) -> Sources:
@@ -513,6 +508,16 @@ class LogSystem(OutputMethods, RankMethods, TraceMethods):
             self._swap(sources)
             self._read_trace_dir(env.trace)
             self._apply()
+        if env.control and not self._controlled:
+            self.enable_control()
+
+    def _control_variable(self, env: EnvConfig, *, strict: bool) -> None:
+        # Under the lock (ControlMethods: logdial set and reset): ``env`` read as init() reads it.
+        reading = self._inputs.variable(env.logs, strict, self._notices.once)
+        if reading.settings is not None and reading.settings.help is not None:
+            raise SettingsError("'help' is not a setting: `logdial help SYSTEM` lists the names")
+        self._swap(self._now().remote(env, reading).for_rank(self._inputs.for_rank))
+        self._apply()
 
     def _ensure_init(self) -> None:
         if not self._sources.initialized:
@@ -593,6 +598,3 @@ class LogSystem(OutputMethods, RankMethods, TraceMethods):
 
     def __repr__(self) -> str:
         return f"LogSystem({self.name!r}, root={self.root!r}, env_prefix={self.env_prefix!r})"
-
-
-#: What a level may be, as errors say it.

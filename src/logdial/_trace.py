@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from ._forks import in_forked_child
+from ._forks import held, in_forked_child
 from ._formatting import relative_path
 from ._writes import Written, take_back, write_rest
 
@@ -128,6 +128,12 @@ class TraceWriter:
         _track(self)
 
     # -- configuration --------------------------------------------------------------
+
+    def held(self) -> bool:
+        """
+        Whether this thread is writing (holds the writer's lock).
+        """
+        return held(self._lock)
 
     def set_dir(self, path: str | None) -> None:
         """

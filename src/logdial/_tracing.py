@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 
 from ._context import TraceContext, new_var
-from ._forks import in_forked_child
+from ._forks import held, in_forked_child
 from ._registry import RESERVED_NAMES
 from ._trace import TraceWriter, caller_location, metadata_object, render_payload
 
@@ -56,6 +56,13 @@ class Tracer:
     def _after_fork(self) -> None:
         # A new lock in a forked child (see logdial._forks); the writer has its own hook.
         self._lock = threading.RLock()
+
+    def held(self) -> bool:
+        """
+        Whether this thread is inside the tracer or its writer (holds one of their locks):
+        a signal handler that interrupted it must not change them now.
+        """
+        return held(self._lock) or self.writer.held()
 
     def display(self) -> str:
         """

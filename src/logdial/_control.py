@@ -1,0 +1,351 @@
+"""Live control, the program's side: one channel per process that ``logdial set``,
+``reset``, ``trace`` and ``ps`` reach (``_control_cli``).
+
+The channel is a Unix datagram socket in a directory only this user can enter, made with
+an unpredictable name (``mkdtemp``: 0700, created atomically, so no other user can make
+it first or point it elsewhere); the operating system refuses every other user (root
+aside) before a byte reaches the program, and each datagram carries its sender's
+credentials, checked again. Controllers find channels in ``/proc/net/unix``, which lists
+the sockets of live processes only: a program that died is never asked.
+
+No thread listens: the socket signals the process (``O_ASYNC``: ``SIGIO``) when a request
+arrives, and the handler, which Python runs in the main thread between two bytecodes,
+reads the waiting datagrams without blocking. When the main thread was interrupted inside
+logdial or ``logging`` (it holds one of their locks), the request stays queued and the
+controller sends it again; a request is answered once (the reply is kept for a repeat).
+A forked child closes its copy at once: it never answers on its parent's channel.
+
+Requests are small JSON objects: ``status``, ``set`` (a settings string), ``reset`` and
+``trace`` (a directory, or none). Nothing else is accepted: no code, formats or paths
+besides a trace directory.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import struct
+import tempfile
+import threading
+
+from ._errors import LogdialError
+from ._forks import held
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Final
+
+    from ._control_api import Controlled
+
+__all__ = [
+    "MAX_REQUEST",
+    "OPERATIONS",
+    "PER_SIGNAL",
+    "ControlError",
+    "add",
+    "base_directory",
+    "channel",
+    "decode",
+    "encode",
+]
+
+#: The largest request or reply, in bytes: a settings string at the grammar's limit fits.
+MAX_REQUEST: Final = 200_000
+#: How many waiting requests one signal serves; more wait for the next signal (a repeat).
+PER_SIGNAL: Final = 32
+#: How many replies are kept for requests sent again.
+_KEPT_REPLIES: Final = 64
+#: The size of ``struct ucred`` (pid, uid, gid) in the credentials a datagram carries.
+_UCRED: Final = struct.Struct("3i")
+#: The operations a request may ask for.
+OPERATIONS: Final = ("status", "set", "reset", "trace")
+
+
+class ControlError(LogdialError):
+    """
+    This process cannot be controlled (said why): no main thread to take the signal, a
+    ``SIGIO`` handler of the program's own, a platform without Unix sockets or
+    ``/proc``, no private directory to put the channel in.
+    """
+
+
+def encode(message: dict[str, object]) -> bytes:
+    """
+    ``message`` as a datagram.
+    """
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def decode(data: bytes) -> dict[str, object] | None:
+    """
+    A datagram as a message, or ``None`` for anything that is not a JSON object.
+    """
+    try:
+        message = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
+def base_directory() -> str:
+    """
+    Where channels go: ``$XDG_RUNTIME_DIR`` when it is a directory of this user's that
+    only they can enter, else the temporary directory (each channel gets a private
+    directory of its own there, see ``_private_directory``).
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        try:
+            info = os.lstat(runtime)
+        except OSError:
+            info = None
+        if info is not None and info.st_uid == os.getuid() and (info.st_mode & 0o077) == 0 and _is_dir(info.st_mode):
+            return runtime
+    return tempfile.gettempdir()
+
+
+def _is_dir(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISDIR(mode)
+
+
+class Channel:
+    """
+    This process's channel, once a system asked to be controllable (``add``).
+    """
+
+    def __init__(self) -> None:
+        self.systems: dict[str, Controlled] = {}
+        self.sock: socket.socket | None = None
+        self.path: str | None = None
+        self.pid = os.getpid()
+        self._previous: Callable[[int, FrameType | None], object] | int | None = None
+        self._serving = False
+        self._replies: collections.OrderedDict[tuple[object, str], bytes] = collections.OrderedDict()
+
+    def add(self, system: Controlled) -> None:
+        """
+        Make ``system`` controllable, opening the channel if it is not open.
+
+        Raises:
+            ControlError: when this process cannot be controlled (see the class).
+        """
+        if self.sock is None:
+            self._open()
+        self.systems[system.name] = system
+
+    def _open(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise ControlError(
+                "live control is enabled from the main thread only (Python runs signal handlers there); "
+                "call enable_control() or init() from the main thread"
+            )
+        if not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PASSCRED") or not hasattr(signal, "SIGIO"):
+            raise ControlError("live control needs Linux (Unix sockets with credentials, SIGIO)")
+        previous = signal.getsignal(signal.SIGIO)
+        if previous is None:
+            raise ControlError("SIGIO has a handler installed outside Python, which live control would replace")
+        if getattr(previous, "__func__", None) is Channel._on_signal:
+            previous = signal.SIG_DFL  # (a channel's own, from before a fork: not chained to)
+        directory = tempfile.mkdtemp(prefix=f"logdial-{os.getuid()}-", dir=base_directory())
+        path = os.path.join(directory, f"{os.getpid()}.sock")
+        if len(path.encode()) > 100:  # (sun_path holds 108 bytes)
+            os.rmdir(directory)
+            directory = tempfile.mkdtemp(prefix=f"logdial-{os.getuid()}-", dir="/tmp")
+            path = os.path.join(directory, f"{os.getpid()}.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            sock.bind(path)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * MAX_REQUEST)
+            sock.setblocking(False)
+            self._previous = previous
+            signal.signal(signal.SIGIO, self._on_signal)
+            import fcntl
+
+            fcntl.fcntl(sock.fileno(), fcntl.F_SETOWN, os.getpid())
+            flags = fcntl.fcntl(sock.fileno(), fcntl.F_GETFL)
+            fcntl.fcntl(sock.fileno(), fcntl.F_SETFL, flags | os.O_ASYNC)
+        except BaseException:
+            sock.close()
+            _remove(path, directory)
+            raise
+        self.sock, self.path, self.pid = sock, path, os.getpid()
+        atexit.register(self.close)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget_in_child)
+
+    def close(self) -> None:
+        """
+        Close the channel and remove its socket and directory (at exit).
+        """
+        sock, path, self.sock, self.path = self.sock, self.path, None, None
+        if sock is None or path is None:
+            return
+        sock.close()
+        if os.getpid() == self.pid:
+            _remove(path, os.path.dirname(path))
+
+    def _forget_in_child(self) -> None:
+        # A forked child never answers on its parent's channel: its copy is closed (the
+        # socket stays the parent's), and it is controllable only if it asks again.
+        sock, self.sock, self.path = self.sock, None, None
+        self.systems = {}
+        self._replies.clear()
+        if sock is not None:
+            sock.close()  # (this process's descriptor only: the path stays the parent's)
+        self.pid = os.getpid()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        previous = self._previous
+        if callable(previous):
+            previous(signum, frame)
+        if self.sock is None or os.getpid() != self.pid or self._serving or self._busy():
+            return  # not ours, or logdial's state is held by the code interrupted: asked again
+        self._serving = True
+        try:
+            self.serve()
+        finally:
+            self._serving = False
+
+    def _busy(self) -> bool:
+        # Whether the interrupted code (this thread) holds a lock of logging's or of a
+        # controllable system's: changing their state now would act in the middle of it.
+        lock = getattr(logging, "_lock", None)
+        if lock is not None and held(lock):
+            return True
+        return any(system.busy() for system in list(self.systems.values()))
+
+    def serve(self) -> None:
+        """
+        Answer up to ``PER_SIGNAL`` waiting requests, without blocking; never raises.
+        """
+        sock = self.sock
+        if sock is None:
+            return
+        for _ in range(PER_SIGNAL):
+            try:
+                data, ancillary, flags, sender = sock.recvmsg(MAX_REQUEST + 1, socket.CMSG_SPACE(_UCRED.size))
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            try:
+                reply = self._answer(data, ancillary, flags)
+            except Exception as exc:  # (never into the interrupted program)
+                reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            if reply is None or not sender:
+                continue
+            self._send(sock, sender, reply)
+
+    def _answer(self, data: bytes, ancillary: list[tuple[int, int, bytes]], flags: int) -> dict[str, object] | None:
+        uid = _sender_uid(ancillary)
+        if uid is None or uid not in (os.getuid(), 0):
+            return None  # (the directory already keeps other users out: not answered)
+        if flags & socket.MSG_TRUNC or len(data) > MAX_REQUEST:
+            return {"ok": False, "error": f"request too large (at most {MAX_REQUEST} bytes)"}
+        request = decode(data)
+        if request is None:
+            return {"ok": False, "error": "not a request: a JSON object was expected"}
+        ident = request.get("id")
+        if not isinstance(ident, str) or len(ident) > 64:
+            return {"ok": False, "error": "a request needs an 'id' string"}
+        key = (request.get("from"), ident)
+        kept = self._replies.get(key)
+        if kept is not None:
+            return decode(kept)
+        reply = {"id": ident, "pid": self.pid, **self._perform(request)}
+        self._replies[key] = encode(reply)
+        if len(self._replies) > _KEPT_REPLIES:
+            self._replies.popitem(last=False)
+        return reply
+
+    def _perform(self, request: dict[str, object]) -> dict[str, object]:
+        op = request.get("op")
+        if op not in OPERATIONS:
+            return {"ok": False, "error": f"unknown operation {op!r}: one of {', '.join(OPERATIONS)}"}
+        if op == "status":
+            return {"ok": True, "systems": [s.status() for s in self._alive()]}
+        name = request.get("system")
+        system = next((s for s in self._alive() if s.name == name), None)
+        if system is None:
+            return {"ok": False, "error": f"no controllable system {name!r} in this process"}
+        try:
+            if op == "set":
+                settings = request.get("settings")
+                if not isinstance(settings, str):
+                    return {"ok": False, "error": "'set' needs a 'settings' string"}
+                return {"ok": True, "changed": system.set(settings)}
+            if op == "reset":
+                return {"ok": True, "changed": system.reset()}
+            directory = request.get("dir")
+            if directory is not None and (not isinstance(directory, str) or not os.path.isabs(directory)):
+                return {"ok": False, "error": "'trace' needs an absolute directory, or null to stop"}
+            system.trace(directory)
+            return {"ok": True}
+        except LogdialError as exc:
+            return {"ok": False, "error": str(exc)}
+        except (OSError, ValueError, TypeError) as exc:
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+    def _alive(self) -> list[Controlled]:
+        for name, system in list(self.systems.items()):
+            if not system.alive():
+                self.systems.pop(name, None)
+        return list(self.systems.values())
+
+    def _send(self, sock: socket.socket, to: object, reply: dict[str, object]) -> None:
+        data = encode(reply)
+        if len(data) > MAX_REQUEST:
+            data = encode({"id": reply.get("id"), "pid": self.pid, "ok": False, "error": "reply too large"})
+        with contextlib.suppress(OSError):  # a controller that left, or whose queue is full: dropped
+            sock.sendto(data, socket.MSG_DONTWAIT, to)  # type: ignore[call-overload]  # (recvmsg's address)
+
+
+def _sender_uid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= _UCRED.size:
+            _pid, uid, _gid = _UCRED.unpack(data[: _UCRED.size])
+            return int(uid)
+    return None
+
+
+def _remove(path: str, directory: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(directory)
+
+
+_channel: Channel | None = None
+
+
+def channel() -> Channel | None:
+    """
+    This process's channel, if a system made it.
+    """
+    return _channel if _channel is not None and _channel.pid == os.getpid() else None
+
+
+def add(system: Controlled) -> str:
+    """
+    Make ``system`` controllable; return the channel's socket path.
+
+    Raises:
+        ControlError: when this process cannot be controlled.
+    """
+    global _channel  # noqa: PLW0603 (one channel per process)
+    if _channel is None or _channel.pid != os.getpid():
+        _channel = Channel()
+    _channel.add(system)
+    assert _channel.path is not None
+    return _channel.path

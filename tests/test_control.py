@@ -1,0 +1,463 @@
+"""Live control (``_control``, ``_control_api``, ``_control_cli``): real programs that log in a
+loop, changed from outside by the real ``logdial`` command, as users do it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+from tests.subprocesses import child_environ
+
+from logdial import LogSystem
+from logdial._control import MAX_REQUEST
+from logdial._control_cli import channels
+
+#: A generous bound for what should take milliseconds (a loaded CI machine).
+PATIENCE = 30.0
+
+#: A program of system ``shop`` that logs one numbered round every 20 ms: DEBUG and INFO on
+#: its component's logger, and its ``sql`` artifact. argv: ``fork`` forks a child that
+#: logs too (``fork-enable``: and enables control itself).
+PROGRAM = """
+import logging, os, sys, time
+import logdial
+
+logs = logdial.LogSystem("shop")
+logs.register_log("orders", ["shop.orders"])
+logs.register_artifact("sql", "Every SQL statement.")
+logs.init()
+log = logging.getLogger("shop.orders")
+sql = logs.getArtifactLogger("shop.orders", "sql")
+who = "parent"
+if sys.argv[1:] and sys.argv[1].startswith("fork"):
+    child = os.fork()
+    if child == 0:
+        who = "child"
+        if sys.argv[1] == "fork-enable":
+            logs.enable_control()
+    else:
+        print(child, flush=True)
+if who == "parent":
+    print("ready", flush=True)
+i = 0
+while True:
+    log.debug("%s debug %d", who, i)
+    log.info("%s info %d", who, i)
+    sql.debug("%s select %d", who, i)
+    i += 1
+    time.sleep(0.02)
+"""
+
+
+def as_user(user: str | None) -> tuple[list[str], dict[str, str]]:
+    """
+    The command prefix and environment that run this interpreter's logdial as ``user``
+    (``None``: this user). Another user may not be able to load this interpreter (a
+    pyenv build whose shared library is under root's home): then the system's Python 3,
+    with this logdial on its path.
+    """
+    env = child_environ()
+    if user is None:
+        return [sys.executable], env
+    switch = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups"]
+    if 0 == subprocess.run([*switch, sys.executable, "-c", "pass"], capture_output=True, check=False).returncode:
+        return [*switch, sys.executable], env
+    import logdial
+
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(logdial.__file__))
+    return [*switch, "/usr/bin/python3"], env
+
+
+def logdial_command(*args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """
+    The real ``logdial`` command (``python -m logdial``), as this user or as ``user``.
+    """
+    python, env = as_user(user)
+    return subprocess.run(
+        [*python, "-m", "logdial", *args], capture_output=True, encoding="utf-8", env=env, timeout=120, check=False
+    )
+
+
+def wait_for(what: Callable[[], object], message: str) -> None:
+    """
+    Wait (up to ``PATIENCE``) until ``what()`` is true; fail with ``message`` otherwise.
+    """
+    deadline = time.monotonic() + PATIENCE
+    while not what():
+        if time.monotonic() > deadline:
+            pytest.fail(message)
+        time.sleep(0.05)
+
+
+class Program:
+    """
+    A running PROGRAM: its pid, and the lines it has logged (to a file) so far.
+    """
+
+    def __init__(self, process: subprocess.Popen[str], out: Path) -> None:
+        self.process, self.out, self.pid = process, out, process.pid
+
+    def lines(self) -> list[str]:
+        """
+        The lines written so far (complete lines only).
+        """
+        text = self.out.read_text(encoding="utf-8") if self.out.exists() else ""
+        return text.split("\n")[:-1]
+
+    def messages(self) -> list[str]:
+        """
+        The messages of the lines written so far (what follows the ``path:line]`` prefix).
+        """
+        return [line.split("] ", 1)[1] for line in self.lines()]
+
+    def last_round(self) -> int:
+        """
+        The number of the last round the program logged at INFO.
+        """
+        rounds = [int(m.rsplit(" ", 1)[1]) for m in self.messages() if " info " in m]
+        return rounds[-1] if rounds else -1
+
+
+@contextmanager
+def running(tmp_path: Path, name: str, *argv: str, control: bool = True) -> Iterator[Program]:
+    """
+    Run PROGRAM as ``name`` (its log file ``name.log``, no console) until the block ends.
+    """
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(PROGRAM), encoding="utf-8")
+    out = tmp_path / f"{name}.log"
+    env = child_environ(SHOP_LOGS_OUT=str(out), SHOP_LOGS_CONSOLE="none")
+    if control:
+        env["SHOP_LOGS_CONTROL"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-W", "error", str(script), *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", env=env,
+    )  # fmt: skip
+    program = Program(process, out)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        if argv and argv[0].startswith("fork"):
+            program.child = int(first)  # type: ignore[attr-defined]
+            first = process.stdout.readline()
+        assert "ready\n" == first, process.stderr.read() if process.stderr else ""
+        if control:
+            wait_for(lambda: process.pid in channels(), "the program's channel never appeared")
+        yield program
+    finally:
+        child = getattr(program, "child", None)
+        if child is not None:
+            with_suppressed_kill(child)  # (first: it holds the pipes open too)
+        process.terminate()
+        _, err = process.communicate(timeout=PATIENCE)
+        assert "Traceback" not in err, err
+
+
+def with_suppressed_kill(pid: int) -> None:
+    """
+    Stop process ``pid`` if it still runs.
+    """
+    with suppress(ProcessLookupError):
+        os.kill(pid, 15)
+
+
+def shows_debug_after(program: Program, start: int, who: str = "parent") -> bool:
+    """
+    Whether ``program`` logged a DEBUG line of a round after ``start``.
+    """
+    return any(m.startswith(f"{who} debug ") and int(m.rsplit(" ", 1)[1]) > start for m in program.messages())
+
+
+class TestSetAndReset:
+    """
+    ``logdial set`` changes a running program's output within moments; ``reset`` undoes it.
+    """
+
+    def test_set_then_reset(self, tmp_path: Path) -> None:
+        """
+        The program starts at the defaults (its component at WARNING: nothing shows);
+        after ``set`` its DEBUG lines and the artifact show; after ``reset`` they stop. The
+        command prints what changed, as explain says it.
+        """
+        with running(tmp_path, "shop") as program:
+            done = logdial_command("set", "shop", "+orders,sql")
+            assert 0 == done.returncode, done.stderr
+            assert [
+                f"{program.pid} shop: took '+orders,sql'",
+                "  component orders: WARNING -> DEBUG",
+                "  artifact sql: hidden (follows its component) -> on",
+            ] == done.stdout.splitlines()
+            wait_for(lambda: shows_debug_after(program, -1), "no DEBUG line after logdial set")
+            assert any(m.startswith("[__sql] parent select ") for m in program.messages())
+            listed = logdial_command("ps", "shop")
+            assert re.search(rf"^{program.pid}\s+shop\s+-\s+-\s+logdial set\s+\+orders,sql$", listed.stdout, re.M)
+            back = logdial_command("reset", "shop")
+            assert 0 == back.returncode, back.stderr
+            assert "component orders: DEBUG -> WARNING" in back.stdout
+            at_reset = max(int(m.rsplit(" ", 1)[1]) for m in program.messages())
+            time.sleep(0.5)  # (rounds go on; none of them may show DEBUG)
+            assert None is program.process.poll()
+            assert not shows_debug_after(program, at_reset + 1)
+
+    def test_invalid_settings_leave_it_unchanged(self, tmp_path: Path) -> None:
+        """
+        A typo is refused with the usual message and its suggestion, exit status 1, and
+        the program keeps its settings.
+        """
+        with running(tmp_path, "shop") as program:
+            done = logdial_command("set", "shop", "+ordrs")
+            assert 1 == done.returncode
+            assert f"{program.pid} shop: refused, its settings unchanged:" == done.stdout.splitlines()[0]
+            assert "did you mean 'orders'?" in done.stdout
+            listed = logdial_command("ps", "shop")
+            assert re.search(rf"^{program.pid}\s+shop\s+-\s+-\s+default\s+-$", listed.stdout, re.M), listed.stdout
+            assert not shows_debug_after(program, -1)
+
+    def test_settings_starting_with_a_dash(self, tmp_path: Path) -> None:
+        """
+        ``logdial set shop -orders`` takes ``-orders`` as the settings, as ``explain`` does.
+        """
+        with running(tmp_path, "shop") as program:
+            done = logdial_command("set", "shop", "-orders")
+            assert (0, f"{program.pid} shop: took '-orders'") == (done.returncode, done.stdout.splitlines()[0])
+
+
+class TestWhoIsReached:
+    """
+    Which programs a command reaches: every opted-in program of the system, no other.
+    """
+
+    def test_every_program_that_opted_in_and_no_other(self, tmp_path: Path) -> None:
+        """
+        Two programs with ``SHOP_LOGS_CONTROL=1`` and one without: ``ps`` lists the two,
+        ``set`` without ``--pid`` changes both, the third keeps its defaults; ``--pid``
+        reaches one alone.
+        """
+        (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "c").mkdir()
+        with (
+            running(tmp_path / "a", "a") as first,
+            running(tmp_path / "b", "b") as second,
+            running(tmp_path / "c", "c", control=False) as other,
+        ):
+            listed = logdial_command("ps", "shop").stdout
+            pids = {int(line.split()[0]) for line in listed.splitlines()[1:]}
+            assert {first.pid, second.pid} <= pids
+            assert other.pid not in pids
+            one = logdial_command("set", "shop", "+orders", "--pid", str(first.pid))
+            assert [f"{first.pid} shop: took '+orders'"] == one.stdout.splitlines()[:1]
+            done = logdial_command("set", "shop", "orders")
+            assert 0 == done.returncode, done.stdout
+            took = {int(line.split()[0]) for line in done.stdout.splitlines() if " took " in line}
+            assert {first.pid, second.pid} <= took
+            assert other.pid not in took
+            wait_for(lambda: " info " in " ".join(second.messages()), "the second program shows no INFO")
+            assert [] == other.messages()
+
+    def test_no_program_is_an_error(self, tmp_path: Path) -> None:
+        """
+        No program of the system: exit status 1, and a message that says how to opt in.
+        """
+        done = logdial_command("set", "no_such_system", "+x")
+        assert 1 == done.returncode
+        assert "no controllable program of system 'no_such_system'" in done.stderr
+        assert "NO_SUCH_SYSTEM_LOGS_CONTROL=1" in done.stderr
+
+    @pytest.mark.skipif(os.geteuid() != 0, reason="switching to another user needs root (CI runs as root)")
+    def test_another_user_is_refused(self, tmp_path: Path) -> None:
+        """
+        User ``nobody`` sees no program of ours, cannot change one, and the operating
+        system refuses it the socket itself.
+        """
+        with running(tmp_path, "shop") as program:
+            path = channels()[program.pid]
+            assert [] == logdial_command("ps", user="nobody").stdout.splitlines()[1:]
+            done = logdial_command("set", "shop", "+orders", "--pid", str(program.pid), user="nobody")
+            assert 1 == done.returncode
+            assert "no controllable program" in done.stderr
+            probe = f"import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'{{}}', {path!r})"
+            python, env = as_user("nobody")
+            refused = subprocess.run(
+                [*python, "-c", probe], capture_output=True, encoding="utf-8", env=env, timeout=60, check=False
+            )
+            assert "PermissionError" in refused.stderr
+            assert not shows_debug_after(program, -1)
+
+
+class TestHostileRequests:
+    """
+    Garbage, oversized, malformed and thousands of requests: the program keeps logging
+    every round, whole, and still answers a real request afterwards.
+    """
+
+    def test_hostile_requests(self, tmp_path: Path) -> None:
+        """
+        Each kind of bad request from this user gets an error answer or none; the rounds
+        the program logs meanwhile are all there, in order, each line whole.
+        """
+        with running(tmp_path, "shop") as program:
+            logdial_command("set", "shop", "orders")  # INFO lines: one per round
+            path = channels()[program.pid]
+            sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sender.setblocking(False)
+            bad = [
+                b"\xff\xfe garbage",
+                b"[1, 2, 3]",
+                b'{"op": "set"}',
+                b'{"id": "x", "op": "exec", "code": "import os"}',
+                b'{"id": "y", "op": "set", "system": "shop", "settings": 42}',
+                b'{"id": "z", "op": "trace", "system": "shop", "dir": "relative/dir"}',
+                b'{"id": "' + b"q" * 100 + b'", "op": "status"}',
+                b"{" * 100_000,
+                b" " * (MAX_REQUEST + 1000),
+            ]
+            sent = 0
+            for data in bad * 3:
+                try:
+                    sender.sendto(data, path)
+                    sent += 1
+                except BlockingIOError:
+                    pass
+            for i in range(5000):  # a burst: what the kernel's queue takes, the rest is refused to the sender
+                try:
+                    sender.sendto(json.dumps({"id": str(i), "op": "status"}).encode(), path)
+                    sent += 1
+                except BlockingIOError:
+                    time.sleep(0.001)
+            sender.close()
+            assert sent >= len(bad)
+            start = program.last_round()
+            wait_for(lambda: program.last_round() > start + 20, "the program stopped logging")
+            done = logdial_command("set", "shop", "+orders")
+            assert 0 == done.returncode, done.stdout + done.stderr
+            rounds = [int(m.rsplit(" ", 1)[1]) for m in program.messages() if " info " in m]
+            assert rounds == list(range(rounds[0], rounds[0] + len(rounds)))
+            line = re.compile(r"[VI]\d{4} [\d:.]+ \d+ \S+:\d+\] (\[__sql\] )?parent \w+ \d+")
+            assert all(line.fullmatch(text) for text in program.lines())
+
+
+class TestForks:
+    """
+    A forked child never answers on its parent's channel; it becomes controllable when
+    it enables control itself. No thread exists: forking raises no warning on 3.12+.
+    """
+
+    def test_child_is_not_reached(self, tmp_path: Path) -> None:
+        """
+        ``ps`` lists the parent only; ``set`` changes the parent, not the child (both log to
+        the same file). Run with ``-W error``: a fork with threads would have failed.
+        """
+        with running(tmp_path, "shop", "fork") as program:
+            child: int = program.child  # type: ignore[attr-defined]
+            listed = logdial_command("ps", "shop").stdout
+            pids = {int(line.split()[0]) for line in listed.splitlines()[1:]}
+            assert program.pid in pids
+            assert child not in pids
+            done = logdial_command("set", "shop", "+orders")
+            assert 0 == done.returncode, done.stdout
+            wait_for(lambda: shows_debug_after(program, -1, "parent"), "the parent shows no DEBUG")
+            time.sleep(0.3)
+            assert not shows_debug_after(program, -1, "child")
+
+    def test_child_that_enables_control(self, tmp_path: Path) -> None:
+        """
+        A child that calls ``enable_control()`` gets a channel of its own.
+        """
+        with running(tmp_path, "shop", "fork-enable") as program:
+            child: int = program.child  # type: ignore[attr-defined]
+            wait_for(lambda: child in channels(), "the child's channel never appeared")
+            done = logdial_command("set", "shop", "+orders", "--pid", str(child))
+            assert 0 == done.returncode, done.stdout
+            wait_for(lambda: shows_debug_after(program, -1, "child"), "the child shows no DEBUG")
+            assert not shows_debug_after(program, -1, "parent")
+
+
+class TestTrace:
+    """
+    ``logdial trace`` starts a program's structured trace into a directory, and stops it.
+    """
+
+    def test_start_and_stop(self, tmp_path: Path) -> None:
+        """
+        The program traces one record per round; the directory gets a trace file once
+        started, and it stops growing once stopped.
+        """
+        program_text = PROGRAM.replace(
+            "    i += 1\n", "    logs.trace_structured('round', lambda: {'i': i})\n    i += 1\n"
+        )
+        script = tmp_path / "program.py"
+        script.write_text(textwrap.dedent(program_text), encoding="utf-8")
+        traces = tmp_path / "traces"
+        env = child_environ(SHOP_LOGS_CONTROL="1", SHOP_LOGS_CONSOLE="none")
+        with subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, encoding="utf-8", env=env
+        ) as process:
+            try:
+                assert process.stdout is not None
+                assert "ready\n" == process.stdout.readline()
+                wait_for(lambda: process.pid in channels(), "no channel")
+                done = logdial_command("trace", "shop", str(traces))
+                assert (0, f"{process.pid} shop: tracing into {traces}") == (done.returncode, done.stdout.strip())
+                wait_for(lambda: traces.exists() and any(f.stat().st_size > 0 for f in traces.iterdir()), "no trace")
+                stopped = logdial_command("trace", "shop", "--stop")
+                assert 0 == stopped.returncode, stopped.stdout
+                sizes = [f.stat().st_size for f in traces.iterdir()]
+                time.sleep(0.3)
+                assert sizes == [f.stat().st_size for f in traces.iterdir()]
+            finally:
+                process.terminate()
+
+
+class TestInProcess:
+    """
+    What a remote change does to a system's sources, in the process itself (the channel
+    calls these methods; a real program reaches them the same way).
+    """
+
+    def test_override_in_progress_stays_on_top(self, system: LogSystem) -> None:
+        """
+        A remote change during an ``override`` block leaves the block's settings in force
+        until it exits; then the remote change is.
+        """
+        system.init({})
+        with system.override("+io"):
+            system._control_set("+core")
+            assert "+io" == system.settings.to_string()
+        assert ("+core", "env") == (system.settings.to_string(), system._sources.source)
+
+    def test_wins_over_set_logs_as_the_variable_does(self, system: LogSystem) -> None:
+        """
+        After a remote change, ``set_logs`` is ignored (with its warning), as when the
+        program started with the variable; ``reset`` returns to what the API asked.
+        """
+        system.init({})
+        system.set_logs("io")
+        system._control_set("+core")
+        with pytest.warns(UserWarning, match="set_logs\\(\\) is ignored because TESTSYS_LOGS is set"):
+            system.set_logs("graph")
+        assert "+core" == system.settings.to_string()
+        system._control_reset()
+        assert "graph" == system.settings.to_string()
+
+    def test_not_from_another_thread(self, system: LogSystem, capsys: pytest.CaptureFixture[str]) -> None:
+        """
+        ``enable_control()`` outside the main thread returns False and says why, once.
+        """
+        result: list[bool] = []
+        worker = threading.Thread(target=lambda: result.append(system.enable_control()))
+        worker.start()
+        worker.join()
+        assert [False] == result
+        assert (
+            "testsys: live control is off: live control is enabled from the main thread only" in capsys.readouterr().err
+        )
