@@ -55,6 +55,13 @@ def file_lines(
     loops["logdial"] = _info_loop(logs.getLogger(f"benchfile{tag}.core.mod"), message)
     # The README's library example: a plain logging.getLogger(__name__) under a component.
     loops["logdial, plain logger"] = _info_loop(logging.getLogger(f"benchfile{tag}.core.plain"), message)
+    # The same system with live control on (a channel open in this process): the record's path is the same.
+    controlled = logdial.LogSystem(f"benchctl{tag}")
+    controlled.register_log("core", [f"benchctl{tag}.core"])
+    paths["logdial, live control on"] = tmp / f"controlled{tag}.log"
+    controlled.set_output(console="none", file=str(paths["logdial, live control on"]))
+    controlled.init({f"BENCHCTL{tag}_LOGS": "core", f"BENCHCTL{tag}_LOGS_CONTROL": "1"})
+    loops["logdial, live control on"] = _info_loop(controlled.getLogger(f"benchctl{tag}.core.mod"), message)
     paths["stdlib"] = tmp / f"stdlib{tag}.log"
     loops["stdlib"] = _info_loop(
         _file_logger(f"bench.file{tag}", paths["stdlib"], logging.Formatter(logging.BASIC_FORMAT)), message

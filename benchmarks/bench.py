@@ -381,6 +381,8 @@ def main() -> None:
                         1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
         rows.append(Row("  the same, plain logging.getLogger(__name__)", 1e9 / r["logdial, plain logger"].median,
                         1e9 / base.median if base else None, "torch", "msg/s", ">= 1.5", True))  # fmt: skip
+        rows.append(Row("  the same, logs.getLogger(), live control on", 1e9 / r["logdial, live control on"].median,
+                        1e9 / r["logdial"].median, "control off", "msg/s", "~ 1 (same path)", True))  # fmt: skip
         for peer in ("stdlib", "loguru", "structlog", "picologging"):
             value = 1e9 / r[peer].median if peer in r else None
             rows.append(Row(f"  peer: {peer}", value, 1e9 / base.median if base else None, "torch", "msg/s", "", True))

@@ -25,7 +25,7 @@ LAUNCHERS = {"script": [str(SCRIPT)], "module": [sys.executable, "-m", "logdial"
 
 TORCH_VARIABLES = (
     "  variables: TORCH_LOGS TORCH_LOGS_OUT TORCH_LOGS_FORMAT TORCH_LOGS_CONSOLE TORCH_LOGS_STRICT TORCH_LOGS_RANKS "
-    "TORCH_LOGS_RANKS_OTHERS TORCH_TRACE\n"
+    "TORCH_LOGS_RANKS_OTHERS TORCH_LOGS_CONTROL TORCH_TRACE\n"
 )
 DEMO_LIST = (
     "minitorch: 3 components, 12 artifacts (logdial.demo._registrations:system, from logdial)\n"
@@ -128,7 +128,7 @@ class TestList:
             "exits: error: cannot load system 'exits' (exitsys:system): SystemExit: 3\n"
             "fake: 1 component, 2 artifacts (fakesys.logs:system, from fakesys)\n"
             "  variables: FAKE_LOGS FAKE_LOGS_OUT FAKE_LOGS_FORMAT FAKE_LOGS_CONSOLE FAKE_LOGS_STRICT FAKE_LOGS_RANKS "
-            "FAKE_LOGS_RANKS_OTHERS FAKE_TRACE\n"
+            "FAKE_LOGS_RANKS_OTHERS FAKE_LOGS_CONTROL FAKE_TRACE\n"
             f"{DEMO_LIST}{torch_list}"
             "wrongtype: error: cannot load system 'wrongtype': fakesys.logs:COUNT is not a logdial.LogSystem "
             "(its type is int)\n"
@@ -490,7 +490,7 @@ class TestUsage:
         assert (
             2,
             "logdial: error: argument COMMAND: invalid choice: 'frob' "
-            "(choose from 'list', 'help', 'explain', 'report')",
+            "(choose from 'list', 'help', 'explain', 'report', 'ps', 'set', 'reset', 'trace')",
         ) == (
             result.returncode,
             result.stderr.splitlines()[-1],

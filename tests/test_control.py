@@ -461,3 +461,62 @@ class TestInProcess:
         assert (
             "testsys: live control is off: live control is enabled from the main thread only" in capsys.readouterr().err
         )
+
+
+#: A torchrun worker under logdial.pytorch: torch's own dynamo logger, one round every 50 ms.
+WORKER = """
+import logging, os, sys, time
+import torch
+
+log = logging.getLogger("torch._dynamo.control_test")
+i = 0
+end = time.monotonic() + 150
+while time.monotonic() < end:
+    log.debug("rank %s debug %d", os.environ["RANK"], i)
+    i += 1
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.torch
+class TestTorchrun:
+    """
+    A 2-rank ``torchrun`` job of real PyTorch under ``logdial.pytorch``, changed with one command.
+    """
+
+    def test_one_command_changes_every_rank(self, tmp_path: Path) -> None:
+        """
+        ``TORCH_LOGS_CONTROL=1``: each rank has a channel of its own, ``ps`` shows both with
+        their rank and the job's run id, and ``set torch +dynamo --job`` turns torch's DEBUG
+        lines on in both ranks' files.
+        """
+        (tmp_path / "worker.py").write_text(textwrap.dedent(WORKER), encoding="utf-8")
+        launcher = Path(sys.executable).parent / "torchrun"
+        command = [str(launcher)] if launcher.exists() else [sys.executable, "-m", "torch.distributed.run"]
+        env = child_environ(
+            TORCH_LOGS_CONTROL="1", TORCH_LOGS_OUT=str(tmp_path / "run_%r.log"), TORCH_LOGS_CONSOLE="none"
+        )
+        job = subprocess.Popen(
+            [*command, "--standalone", "--nproc-per-node=2", "--rdzv-id=job42", "-m", "logdial.pytorch", "worker.py"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8",
+        )  # fmt: skip
+        try:
+
+            def both_ranks() -> bool:
+                rows = [line.split() for line in logdial_command("ps", "torch").stdout.splitlines()[1:]]
+                return {("0", "job42"), ("1", "job42")} <= {(row[2], row[3]) for row in rows}
+
+            wait_for(both_ranks, "the two ranks' channels never appeared")
+            done = logdial_command("set", "torch", "+dynamo", "--job", "job42")
+            assert 0 == done.returncode, done.stdout + done.stderr
+            took = [line for line in done.stdout.splitlines() if " took '+dynamo'" in line]
+            assert ["0", "1"] == sorted(re.findall(r"^\d+ torch \(rank (\d), job job42\): took", "\n".join(took), re.M))
+            for rank in (0, 1):
+                log = tmp_path / f"run_{rank}.log"
+                wait_for(
+                    lambda log=log, rank=rank: log.exists() and f"rank {rank} debug" in log.read_text(encoding="utf-8"),
+                    f"rank {rank} shows no DEBUG line",
+                )
+        finally:
+            job.terminate()  # (torchrun stops its workers)
+            job.communicate(timeout=PATIENCE)

@@ -50,6 +50,7 @@ Other variables:
   TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
                                    level
+  TESTSYS_LOGS_CONTROL=1           let `logdial set` change the settings while the program runs
   TESTSYS_TRACE=DIR                write a structured trace into DIR (for tlparse, logdial report)
   NO_COLOR=1                       never colour the output (it wins over the next)
   FORCE_COLOR=1                    colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
@@ -96,6 +97,7 @@ Other variables:
   TESTSYS_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   TESTSYS_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another
                                    level
+  TESTSYS_LOGS_CONTROL=1           let `logdial set` change the settings while the program runs
   TESTSYS_TRACE=DIR                write a structured trace into DIR (for tlparse, logdial report)
   NO_COLOR=1                       never colour the output (it wins over the next)
   FORCE_COLOR=1                    colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
@@ -132,6 +134,7 @@ Other variables:
   BARE_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
   BARE_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   BARE_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
+  BARE_LOGS_CONTROL=1           let `logdial set` change the settings while the program runs
   BARE_TRACE=DIR                write a structured trace into DIR (for tlparse, logdial report)
   NO_COLOR=1                    never colour the output (it wins over the next)
   FORCE_COLOR=1                 colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
@@ -172,6 +175,7 @@ Other variables:
   HID_LOGS_STRICT=1            raise on an invalid item instead of reporting it and going on
   HID_LOGS_RANKS=LIST          only these ranks log, e.g. 0,2-3; the other ranks log errors only
   HID_LOGS_RANKS_OTHERS=LEVEL  what the other ranks log: error (default), silent, or another level
+  HID_LOGS_CONTROL=1           let `logdial set` change the settings while the program runs
   HID_TRACE=DIR                write a structured trace into DIR (for tlparse, logdial report)
   NO_COLOR=1                   never colour the output (it wins over the next)
   FORCE_COLOR=1                colour it even when it is not a terminal (also CLICOLOR_FORCE=1)
@@ -370,6 +374,7 @@ class TestDemoHelp:
                 "TORCH_LOGS_STRICT=1",
                 "TORCH_LOGS_RANKS=LIST",
                 "TORCH_LOGS_RANKS_OTHERS=LEVEL",
+                "TORCH_LOGS_CONTROL=1",
                 "TORCH_TRACE=DIR",
                 "NO_COLOR=1",
                 "FORCE_COLOR=1",

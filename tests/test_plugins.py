@@ -223,6 +223,7 @@ class TestVariables:
             "SHOP_LOGS_STRICT",
             "SHOP_LOGS_RANKS",
             "SHOP_LOGS_RANKS_OTHERS",
+            "SHOP_LOGS_CONTROL",
             "SHOP_TRACE",
         )
         assert expected == variables(LogSystem("shop"))

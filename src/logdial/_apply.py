@@ -77,7 +77,7 @@ class Applier:
         self._own_filters: dict[str, OwnLevelFilter] = {}
         self._saved: dict[str, tuple[int, bool]] = {}
         #: The loggers the settings name (``Plan.named``).
-        self.named: frozenset[str] = frozenset()
+        self.named: set[str] = set()  # (grown in place by add(): a copy per registration would be quadratic)
         _watch_root_cache(self)
 
     def apply(self, plan: Plan, handlers: Sequence[logging.Handler] | None = None) -> None:
@@ -86,7 +86,7 @@ class Applier:
         """
         owned = plan.owned()
         self.floor_filter.update(plan)
-        self.named = plan.named()
+        self.named = set(plan.named())
         reconfigured = self._reconfigured()
         for name in owned:
             self._set_level(name, plan.level(name))
@@ -112,10 +112,12 @@ class Applier:
         attached = False
         changed = self.floor_filter.add(plan, names)
         newly_named = [name for name in names if plan.is_named(name)]  # (a pending setting names them)
-        if newly_named:
-            self.named = self.named.union(newly_named)
-            enable_named(newly_named)
         known = logging.Logger.manager.loggerDict
+        if newly_named:
+            self.named.update(newly_named)
+            # A logger not made yet has none below it either (making one makes its
+            # parents' placeholders): nothing there can be disabled, nothing to walk for.
+            enable_named([name for name in newly_named if name in known])
         fresh = set()
         components = plan.registry.logger_names if self.placement == "components" else frozenset()
         with logging._lock:  # type: ignore[attr-defined]  # (no logger is made meanwhile)

@@ -20,7 +20,6 @@ from ._forks import held
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Final
 
     from ._env import EnvConfig
@@ -64,8 +63,6 @@ class ControlMethods:
     _control_start: EnvConfig | None = None
     #: The variables a remote change put in force (their ``logs`` is what it set), or None.
     _control_env: EnvConfig | None = None
-    #: Where the channel sends a trace command (logdial.pytorch sends torch's own trace there).
-    _control_trace_dir: Callable[[str | None], None] | None = None
     _controlled = False
 
     def enable_control(self) -> bool:
@@ -162,11 +159,11 @@ class ControlMethods:
         """
         if directory is not None and not os.path.isdir(directory):
             raise SettingsError(f"trace directory {directory!r} is not a directory")
-        setter = self._control_trace_dir
-        if setter is None:
-            self.set_trace_dir(directory)  # type: ignore[attr-defined]  # (TraceMethods)
-        else:
-            setter(directory)
+        self._trace_into(directory)
+
+    def _trace_into(self, directory: str | None) -> None:
+        # Where a trace command goes: the system's own trace (logdial.pytorch: torch's).
+        self.set_trace_dir(directory)  # type: ignore[attr-defined]  # (TraceMethods)
 
     def _describe(self) -> dict[str, str]:
         # What the settings in force make of each component and artifact, in explain's words.

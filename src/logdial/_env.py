@@ -40,6 +40,7 @@ SUFFIXES: Final = (
     "LOGS_STRICT",
     "LOGS_RANKS",
     "LOGS_RANKS_OTHERS",
+    "LOGS_CONTROL",
     "TRACE",
 )
 

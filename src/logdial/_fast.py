@@ -332,9 +332,8 @@ class FastLogger(logging.Logger):
         # written here are switched. So does an object that holds one of its own (a
         # mock.patch.object in progress when it is made fast in place).
         switches: list[tuple[int, _Switch]] = []  # (its index in the flags, the switch)
-        own = vars(self)
         for index, (attribute, function) in enumerate(_METHODS.items()):
-            if attribute in own:
+            if _held_by_object(self, attribute):
                 continue
             defined = _defined(type(self), attribute)
             method = defined.__get__(self)
@@ -376,6 +375,17 @@ class _SlottedFastLogger(FastLogger):
     """
 
     __slots__ = (*_METHODS, "fatal")
+
+
+def _held_by_object(logger: logging.Logger, attribute: str) -> bool:
+    # Whether the object itself holds level method ``attribute`` (a patch in progress):
+    # what it returns is not the class's method bound to it. (Not ``vars()``: making the
+    # instance's dict would slow every attribute read of the flags for good.)
+    try:
+        found = getattr(logger, attribute)
+    except AttributeError:  # (an empty slot: nothing held)
+        return False
+    return getattr(found, "__self__", None) is not logger or not hasattr(found, "__func__")
 
 
 def _defined(cls: type, attribute: str) -> Any:

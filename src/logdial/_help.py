@@ -81,6 +81,7 @@ def help_message(name: str, root: str, var: str, registry: Registry, *, verbose:
                 (f"{var}_STRICT=1", "raise on an invalid item instead of reporting it and going on"),
                 (f"{var}_RANKS=LIST", "only these ranks log, e.g. 0,2-3; the other ranks log errors only"),
                 (f"{var}_RANKS_OTHERS=LEVEL", "what the other ranks log: error (default), silent, or another level"),
+                (f"{var}_CONTROL=1", "let `logdial set` change the settings while the program runs"),
                 (
                     f"{var.removesuffix('_LOGS')}_TRACE=DIR",
                     "write a structured trace into DIR (for tlparse, logdial report)",

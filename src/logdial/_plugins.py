@@ -121,7 +121,7 @@ def variables(system: LogSystem) -> tuple[str, ...]:
     >>> from logdial import LogSystem
     >>> variables(LogSystem("shop"))  # doctest: +NORMALIZE_WHITESPACE
     ('SHOP_LOGS', 'SHOP_LOGS_OUT', 'SHOP_LOGS_FORMAT', 'SHOP_LOGS_CONSOLE', 'SHOP_LOGS_STRICT',
-     'SHOP_LOGS_RANKS', 'SHOP_LOGS_RANKS_OTHERS', 'SHOP_TRACE')
+     'SHOP_LOGS_RANKS', 'SHOP_LOGS_RANKS_OTHERS', 'SHOP_LOGS_CONTROL', 'SHOP_TRACE')
     """
     return tuple(f"{system.env_prefix}_{suffix}" for suffix in SUFFIXES)
 

@@ -11,13 +11,14 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 
 from .._errors import FormatError, RegistrationError, SettingsError
+from .._forks import held
 from .._notices import notice as _notice
 from .._system import LogSystem
 from . import TESTED_TORCH_VERSIONS
 from ._internals import ArtifactSpec, TorchLogging, TorchRegistry, UnexpectedTorchError, inspect_torch, read_registry
 from ._stand_ins import LiveLogState, TorchSetLogs
 
-__all__ = ["Bridge", "current", "notice", "set_trace_dir", "take_over"]
+__all__ = ["Bridge", "TorchSystem", "current", "notice", "set_trace_dir", "take_over"]
 
 #: What torch's _init_logs reads instead of "TORCH_LOGS_OUT" while logdial is in charge:
 #: a name no environment holds, so that torch opens no file handlers of its own (33 of
@@ -77,7 +78,7 @@ class Bridge:
         self.view = view
         # Handlers on every logger torch registers, each its own objects, as torch places
         # them: torch's test harness and users' code look for them there.
-        self.system = LogSystem("torch", root="torch", env_prefix="TORCH", placement="components")
+        self.system: LogSystem = TorchSystem("torch", root="torch", env_prefix="TORCH", placement="components")
         self._lock = threading.RLock()
         self._patched: list[tuple[ModuleType, str, object]] = []
         self._adopted: set[str] = set()
@@ -445,6 +446,21 @@ def take_over(package: ModuleType, *, init_now: bool) -> bool:
     if init_now:
         bridge.init_logs()
     return _current is bridge
+
+
+class TorchSystem(LogSystem):
+    """
+    logdial's system for torch: a ``LogSystem`` whose structured trace, for ``logdial
+    trace torch``, is torch's own (the writer ``TORCH_TRACE`` starts, which tlparse reads).
+    """
+
+    def _trace_into(self, directory: str | None) -> None:
+        set_trace_dir(directory)
+
+    def _control_busy(self) -> bool:
+        bridge = _current
+        handler = None if bridge is None else getattr(bridge.view.internal, "LOG_TRACE_HANDLER", None)
+        return super()._control_busy() or held(getattr(handler, "lock", None))
 
 
 def set_trace_dir(path: str | os.PathLike[str] | None) -> None:
