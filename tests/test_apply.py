@@ -306,6 +306,24 @@ class TestEnableNamed:
         enable_named(["ap.core"])
         assert [False, False, True, True] == [logging.getLogger(n).disabled for n in names]
 
+    def test_registrations_under_a_wildcard_walk_only_for_existing_loggers(
+        self, system: LogSystem, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """
+        Registering under ``+*`` names every new logger; only those that exist already (a
+        library's logger made before its registration, disabled by ``dictConfig``) are
+        looked for below: a logger not made yet has nothing below it, so thousands of
+        registrations do not each go over every logger in the process.
+        """
+        walked: list[list[str]] = []
+        monkeypatch.setattr(_apply, "enable_named", lambda names: walked.append(sorted(names)))
+        system.init({"TESTSYS_LOGS": "+*"})
+        logging.getLogger("testsys.made.first").disabled = True
+        system.register_log("fresh", ["testsys.fresh"])
+        system.register_log("made", ["testsys.made"])  # (a placeholder: a logger below exists)
+        system.register_log("early", ["testsys.made.first"])
+        assert [[], ["testsys.made"], ["testsys.made.first"]] == walked[-3:]
+
 
 class TestClearCachesBelow:
     """
