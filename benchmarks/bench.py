@@ -256,23 +256,44 @@ def python_rows(rounds: int, target: float, json_path: Path | None) -> None:
     version = platform.python_version()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        disabled = interleave({**disabled_calls(tmp, None, peers=False), "(empty loop)": empty_loop}, rounds, target)
+        lazy = lazy_calls(tmp, None)
+        trace = trace_off(tmp, None)
+        loops = {
+            **disabled_calls(tmp, None, peers=False),
+            "LazyString": lazy["logdial"],
+            "trace positional": trace["logdial"],
+            "trace keyword": trace["logdial keyword"],
+            "(empty loop)": empty_loop,
+        }
+        disabled = interleave(loops, rounds, target)
         base = disabled.pop("(empty loop)")
         for s in disabled.values():
             s.ns = [max(v - b, 0.01) for v, b in zip(s.ns, base.ns, strict=True)]
         files = interleave(file_lines(tmp, None, peers=False)[0], rounds, target)
+    startup = pth_startup(runs=21)
     std = disabled["stdlib"].median
     rows = [
         Row(f"{version}: disabled artifact .debug('x %s', 1)", disabled["logdial artifact"].median, std, "stdlib",
             "ns", "<= 0.60"),
         Row(f"{version}: disabled component .debug('x %s', 1)", disabled["logdial component"].median, std, "stdlib",
             "ns", "<= 0.60"),
+        Row(f"{version}: disabled .debug('graph %s', LazyString(fn))", disabled["LazyString"].median, std, "stdlib",
+            "ns", "<= 1.10"),
+        Row(f"{version}: trace_structured('x', fn), off", disabled["trace positional"].median, std, "stdlib",
+            "ns", "<= 0.60"),
+        Row(f"{version}: trace_structured('x', payload_fn=fn), off", disabled["trace keyword"].median, std, "stdlib",
+            "ns", "<= 0.60"),
         Row(f"{version}: enabled record to a file, msgs/s", 1e9 / files["logdial"].median,
             1e9 / files["stdlib"].median, "FileHandler", "msg/s", ">= 1.2", True),
+        Row(f"{version}:   the same, plain getLogger(__name__)", 1e9 / files["logdial, plain logger"].median,
+            1e9 / files["stdlib"].median, "FileHandler", "msg/s", ">= 1.2", True),
+        Row(f"{version}: python -c pass with the .pth line (ms)", startup["the line"], startup["no line"], "no line",
+            "ms", "<= 1.05"),
     ]  # fmt: skip
     print_table(rows)
     if json_path:
-        raw = {"disabled": {k: v.ns for k, v in disabled.items()}, "file": {k: v.ns for k, v in files.items()}}
+        raw = {"disabled": {k: v.ns for k, v in disabled.items()}, "file": {k: v.ns for k, v in files.items()},
+               "pth_startup_ms": {k: [v] for k, v in startup.items()}}  # fmt: skip
         json_path.write_text(json.dumps({"python": version, "machine": platform.machine(), "raw_ns": raw}, indent=1))
 
 
