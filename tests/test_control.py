@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -89,11 +91,11 @@ def logdial_command(*args: str, user: str | None = None) -> subprocess.Completed
     )
 
 
-def wait_for(what: Callable[[], object], message: str) -> None:
+def wait_for(what: Callable[[], object], message: str, patience: float = PATIENCE) -> None:
     """
-    Wait (up to ``PATIENCE``) until ``what()`` is true; fail with ``message`` otherwise.
+    Wait (up to ``patience`` seconds) until ``what()`` is true; fail with ``message`` otherwise.
     """
-    deadline = time.monotonic() + PATIENCE
+    deadline = time.monotonic() + patience
     while not what():
         if time.monotonic() > deadline:
             pytest.fail(message)
@@ -196,7 +198,7 @@ class TestSetAndReset:
             assert [
                 f"{program.pid} shop: took '+orders,sql'",
                 "  component orders: WARNING -> DEBUG",
-                "  artifact sql: hidden (follows its component) -> on",
+                "  artifact sql: off (follows its component) -> on",
             ] == done.stdout.splitlines()
             wait_for(lambda: shows_debug_after(program, -1), "no DEBUG line after logdial set")
             assert any(m.startswith("[__sql] parent select ") for m in program.messages())
@@ -272,6 +274,26 @@ class TestWhoIsReached:
         assert 1 == done.returncode
         assert "no controllable program of system 'no_such_system'" in done.stderr
         assert "NO_SUCH_SYSTEM_LOGS_CONTROL=1" in done.stderr
+
+    def test_channels_of_dead_programs_are_removed(self, tmp_path: Path) -> None:
+        """
+        A program killed outright leaves its channel's directory: the next command removes
+        it once it is a minute old (a younger one may be a program opening it right now),
+        and never asks its socket.
+        """
+        made = []
+        for age in (120, 0):
+            directory = Path(tempfile.mkdtemp(prefix=f"logdial-{os.getuid()}-", dir=tempfile.gettempdir()))
+            (directory / "999999.sock").write_text("", encoding="utf-8")  # (not a live socket)
+            then = time.time() - age
+            os.utime(directory, (then, then))
+            made.append(directory)
+        try:
+            assert 0 == logdial_command("ps").returncode
+            assert [False, True] == [d.exists() for d in made]
+        finally:
+            for directory in made:
+                shutil.rmtree(directory, ignore_errors=True)
 
     @pytest.mark.skipif(os.geteuid() != 0, reason="switching to another user needs root (CI runs as root)")
     def test_another_user_is_refused(self, tmp_path: Path) -> None:
@@ -487,8 +509,8 @@ class TestTorchrun:
     def test_one_command_changes_every_rank(self, tmp_path: Path) -> None:
         """
         ``TORCH_LOGS_CONTROL=1``: each rank has a channel of its own, ``ps`` shows both with
-        their rank and the job's run id, and ``set torch +dynamo --job`` turns torch's DEBUG
-        lines on in both ranks' files.
+        their rank and the job's run id (``--standalone`` makes one), and ``set torch +dynamo
+        --job RUN_ID`` turns torch's DEBUG lines on in both ranks' files.
         """
         (tmp_path / "worker.py").write_text(textwrap.dedent(WORKER), encoding="utf-8")
         launcher = Path(sys.executable).parent / "torchrun"
@@ -497,20 +519,24 @@ class TestTorchrun:
             TORCH_LOGS_CONTROL="1", TORCH_LOGS_OUT=str(tmp_path / "run_%r.log"), TORCH_LOGS_CONSOLE="none"
         )
         job = subprocess.Popen(
-            [*command, "--standalone", "--nproc-per-node=2", "--rdzv-id=job42", "-m", "logdial.pytorch", "worker.py"],
+            [*command, "--standalone", "--nproc-per-node=2", "-m", "logdial.pytorch", "worker.py"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8",
         )  # fmt: skip
         try:
+            ranks: dict[str, set[str]] = {}  # job id -> the ranks ps shows in it
 
             def both_ranks() -> bool:
-                rows = [line.split() for line in logdial_command("ps", "torch").stdout.splitlines()[1:]]
-                return {("0", "job42"), ("1", "job42")} <= {(row[2], row[3]) for row in rows}
+                ranks.clear()
+                for row in (line.split() for line in logdial_command("ps", "torch").stdout.splitlines()[1:]):
+                    ranks.setdefault(row[3], set()).add(row[2])
+                return any({"0", "1"} <= found for found in ranks.values())
 
-            wait_for(both_ranks, "the two ranks' channels never appeared")
-            done = logdial_command("set", "torch", "+dynamo", "--job", "job42")
+            wait_for(both_ranks, "the two ranks' channels never appeared", 4 * PATIENCE)  # (torch's import, twice)
+            run_id = next(job for job, found in ranks.items() if {"0", "1"} <= found)  # (--standalone makes it)
+            done = logdial_command("set", "torch", "+dynamo", "--job", run_id)
             assert 0 == done.returncode, done.stdout + done.stderr
-            took = [line for line in done.stdout.splitlines() if " took '+dynamo'" in line]
-            assert ["0", "1"] == sorted(re.findall(r"^\d+ torch \(rank (\d), job job42\): took", "\n".join(took), re.M))
+            took = re.findall(rf"^\d+ torch \(rank (\d), job {run_id}\): took '\+dynamo'$", done.stdout, re.M)
+            assert ["0", "1"] == sorted(took), done.stdout
             for rank in (0, 1):
                 log = tmp_path / f"run_{rank}.log"
                 wait_for(

@@ -181,7 +181,7 @@ class ControlMethods:
         for artifact in plan.registry.artifacts:
             switch = plan.switch(artifact)
             if switch is None:
-                state = f"shown under {', '.join(at_debug)}" if at_debug else "hidden (follows its component)"
+                state = f"on under {', '.join(at_debug)}" if at_debug else "off (follows its component)"
             else:
                 state = "on" if switch <= logging.DEBUG else "off"
             shown[f"artifact {artifact}"] = state
