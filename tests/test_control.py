@@ -7,7 +7,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -21,9 +23,10 @@ from pathlib import Path
 import pytest
 from tests.subprocesses import child_environ
 
-from logdial import LogSystem
+from logdial import LogSystem, _control, _forks
 from logdial._control import MAX_REQUEST
-from logdial._control_cli import channels
+from logdial._control_api import Controlled
+from logdial._control_cli import channels, clean_stale
 
 #: A generous bound for what should take milliseconds (a loaded CI machine).
 PATIENCE = 30.0
@@ -546,3 +549,213 @@ class TestTorchrun:
         finally:
             job.terminate()  # (torchrun stops its workers)
             job.communicate(timeout=PATIENCE)
+
+
+#: A program whose main thread holds its system's lock for a while, as if logdial were
+#: writing a record to a blocked pipe when the request arrived.
+HOLDER = """
+import sys, time
+import logdial
+
+logs = logdial.LogSystem("shop")
+logs.register_log("orders", ["shop.orders"])
+logs.init()
+print("ready", flush=True)
+sys.stdin.readline()
+with logs._lock:
+    print("holding", flush=True)
+    sys.stdin.readline()
+print("released", flush=True)
+time.sleep(120)
+"""
+
+
+class TestReview:
+    """
+    What a second look at live control found: each case that made a program unreachable,
+    stuck or wrongly changed, pinned.
+    """
+
+    def test_a_busy_program_is_reachable_afterwards(self, tmp_path: Path) -> None:
+        """
+        Requests that arrive while the main thread holds the system's lock are dropped
+        (their controller sends them again) instead of filling the socket's queue, after
+        which the kernel would signal no more: once the lock is released, ``set`` works.
+        """
+        script = tmp_path / "holder.py"
+        script.write_text(textwrap.dedent(HOLDER), encoding="utf-8")
+        env = child_environ(SHOP_LOGS_CONTROL="1", SHOP_LOGS_CONSOLE="none")
+        with subprocess.Popen(
+            [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, encoding="utf-8", env=env
+        ) as process:
+            assert process.stdin is not None
+            assert process.stdout is not None
+            try:
+                assert "ready\n" == process.stdout.readline()
+                process.stdin.write("\n")
+                process.stdin.flush()
+                assert "holding\n" == process.stdout.readline()
+                busy = logdial_command("set", "shop", "+orders", "--timeout", "3")  # (15 sends: over the queue)
+                assert 1 == busy.returncode
+                assert "did not answer" in busy.stderr
+                process.stdin.write("\n")
+                process.stdin.flush()
+                assert "released\n" == process.stdout.readline()
+                done = logdial_command("set", "shop", "+orders")
+                assert (0, f"{process.pid} shop: took '+orders'") == (done.returncode, done.stdout.splitlines()[0])
+            finally:
+                process.kill()
+
+    def test_a_stopped_program_named_by_pid_is_a_failure(self, tmp_path: Path) -> None:
+        """
+        A program named with ``--pid`` that does not answer (stopped here) makes the
+        command fail and say so, instead of passing over it.
+        """
+        with running(tmp_path, "shop") as program:
+            os.kill(program.pid, signal.SIGSTOP)
+            try:
+                done = logdial_command("set", "shop", "+orders", "--pid", str(program.pid), "--timeout", "0.5")
+            finally:
+                os.kill(program.pid, signal.SIGCONT)
+            assert 1 == done.returncode
+            assert f"did not answer in 0.5 s (pid {program.pid})" in done.stderr
+
+    def test_a_timeout_must_be_a_number_of_seconds(self) -> None:
+        """
+        ``--timeout nan`` (or 0, or -1) is a usage error, not a wait that never ends.
+        """
+        done = logdial_command("ps", "--timeout", "nan")
+        assert 2 == done.returncode
+        assert "invalid timeout 'nan'" in done.stderr
+
+    def test_a_live_channel_is_never_removed(self, tmp_path: Path) -> None:
+        """
+        A directory over a minute old whose socket is bound (a program in another network
+        namespace is not in this one's table) is kept.
+        """
+        directory = Path(tempfile.mkdtemp(prefix=f"logdial-{os.getuid()}-", dir=tempfile.gettempdir()))
+        bound = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            bound.bind(str(directory / "999998.sock"))
+            then = time.time() - 120
+            os.utime(directory, (then, then))
+            clean_stale({})
+            assert directory.exists()
+        finally:
+            bound.close()
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def test_two_systems_of_one_name(self, tmp_path: Path) -> None:
+        """
+        A second controllable system with the name of the first is refused, in one line:
+        the channel tells systems apart by name.
+        """
+        code = (
+            "import logdial\n"
+            "a, b = logdial.LogSystem('twin'), logdial.LogSystem('twin')\n"
+            "print(a.enable_control(), b.enable_control(), a.enable_control())\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
+                              env=child_environ(), timeout=60, check=False)  # fmt: skip
+        assert (0, "True False True\n") == (done.returncode, done.stdout)
+        assert "twin: live control is off: another system named 'twin' is controllable" in done.stderr
+
+
+class TestChannelUnits:
+    """
+    The channel's answers, on requests made here (no signal: ``_answer`` and ``serve``
+    are called directly), and what counts as busy.
+    """
+
+    def credentials(self) -> list[tuple[int, int, bytes]]:
+        """
+        The credentials the kernel attaches to a datagram of this process.
+        """
+        return [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("3i", os.getpid(), os.getuid(), os.getgid()))]
+
+    def test_every_error_answer_carries_the_id(self, system: LogSystem, monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        A request that fails inside the program, one whose sender is not a string, one
+        whose settings are too long for live control, and one for a system not initialised:
+        each gets an error its controller can match (not a silence it waits out).
+        """
+        channel = _control.Channel()
+        channel.systems["testsys"] = Controlled(system)
+
+        def answer(request: dict[str, object]) -> dict[str, object] | None:
+            return channel._answer(json.dumps(request).encode(), self.credentials(), 0)
+
+        not_yet = answer({"id": "a", "op": "set", "system": "testsys", "settings": "+core"})
+        assert not_yet is not None
+        assert ("a", False) == (not_yet["id"], not_yet["ok"])
+        assert "is not initialised" in str(not_yet["error"])
+        system.init({})
+        monkeypatch.setattr(Controlled, "trace", lambda self, directory: 1 / 0)
+        failed = answer({"id": "b", "op": "trace", "system": "testsys", "dir": "/tmp"})
+        assert failed is not None
+        assert ("b", False, "ZeroDivisionError: division by zero") == (failed["id"], failed["ok"], failed["error"])
+        odd = answer({"id": "c", "op": "status", "from": ["not", "hashable"]})
+        assert odd is not None
+        assert False is odd["ok"]
+        long = answer({"id": "d", "op": "set", "system": "testsys", "settings": "core," * 1000})
+        assert long is not None
+        assert "settings too long for live control (5000 characters; at most 4096)" == long["error"]
+
+    def test_busy_while_another_thread_registers_a_fork_callback(self) -> None:
+        """
+        The lock ``in_forked_child`` holds is not re-entrant: while it is held, the channel
+        counts as busy (making a tracer from the signal handler would wait on it for ever).
+        """
+        channel = _control.Channel()
+        assert not channel._busy()
+        with _forks._lock:
+            assert channel._busy()
+
+    def test_a_signal_past_its_budget_drops_what_waits(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """
+        Past ``BUDGET``, ``serve`` reads what waits and drops it unanswered: a flood of
+        costly requests cannot hold the main thread, and the queue never stays full.
+        """
+        monkeypatch.setattr(_control, "BUDGET", -1.0)
+        channel = _control.Channel()
+        channel.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        path = str(tmp_path / "c.sock")
+        channel.sock.bind(path)
+        channel.sock.setblocking(False)
+        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sender.bind(str(tmp_path / "s.sock"))
+        try:
+            for i in range(5):
+                sender.sendto(json.dumps({"id": str(i), "op": "status"}).encode(), path)
+            channel.serve()
+            with pytest.raises(BlockingIOError):
+                channel.sock.recv(100, socket.MSG_DONTWAIT)
+            with pytest.raises(BlockingIOError):
+                sender.recv(100, socket.MSG_DONTWAIT)  # (no answer)
+        finally:
+            sender.close()
+            channel.sock.close()
+
+    def test_nested_overrides_and_a_remote_change(self, system: LogSystem) -> None:
+        """
+        A remote change inside nested ``override`` blocks: the inner block's end gives
+        back the outer block's settings; the outer's end, the remote change.
+        """
+        system.init({})
+        with system.override("+io"):
+            with system.override("+core"):
+                system._control_set("-io")
+                assert "+core" == system.settings.to_string()
+            assert "+io" == system.settings.to_string()
+        assert "-io" == system.settings.to_string()
+
+    def test_init_after_a_remote_change_starts_afresh(self, system: LogSystem) -> None:
+        """
+        ``init()`` reads the variables anew: the remote change is gone, and ``reset`` has
+        nothing to undo (it does not go back past what init() read).
+        """
+        system.init({})
+        system._control_set("+core")
+        system.init({"TESTSYS_LOGS": "io"})
+        assert ([], "io") == (system._control_reset(), system.settings.to_string())
+        assert "env" == system._control_status()["source"]

@@ -35,7 +35,7 @@ import tempfile
 import threading
 
 from ._errors import LogdialError
-from ._forks import held
+from ._forks import held, registering
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -61,6 +61,13 @@ __all__ = [
 MAX_REQUEST: Final = 200_000
 #: How many waiting requests one signal serves; more wait for the next signal (a repeat).
 PER_SIGNAL: Final = 32
+#: The time one signal may spend answering (seconds): past it, the requests still waiting
+#: are dropped unanswered (their controllers send them again), so that a flood of costly
+#: requests cannot hold the program's main thread.
+BUDGET: Final = 0.02
+#: The longest settings string a remote ``set`` takes (characters): reading one costs the
+#: main thread time in proportion (a did-you-mean per bad item).
+MAX_SETTINGS: Final = 4096
 #: How many replies are kept for requests sent again.
 _KEPT_REPLIES: Final = 64
 #: The size of ``struct ucred`` (pid, uid, gid) in the credentials a datagram carries.
@@ -141,6 +148,12 @@ class Channel:
         """
         if self.sock is None:
             self._open()
+        other = self.systems.get(system.name)
+        if other is not None and other.alive() and not other.same(system):
+            raise ControlError(
+                f"another system named {system.name!r} is controllable in this process already; "
+                "live control tells systems apart by name"
+            )
         self.systems[system.name] = system
 
     def _open(self) -> None:
@@ -178,6 +191,8 @@ class Channel:
         except BaseException:
             sock.close()
             _remove(path, directory)
+            if signal.getsignal(signal.SIGIO) == self._on_signal:
+                signal.signal(signal.SIGIO, previous)  # (as it was)
             raise
         self.sock, self.path, self.pid = sock, path, os.getpid()
         atexit.register(self.close)
@@ -209,19 +224,33 @@ class Channel:
         previous = self._previous
         if callable(previous):
             previous(signum, frame)
-        if self.sock is None or os.getpid() != self.pid or self._serving or self._busy():
-            return  # not ours, or logdial's state is held by the code interrupted: asked again
+        if self.sock is None or os.getpid() != self.pid or self._serving:
+            return  # not ours, or this handler interrupted itself (its loop reads what came)
+        if self._busy():  # logdial's state is held by the code interrupted: dropped, asked again
+            self._drop()
+            return
         self._serving = True
         try:
             self.serve()
         finally:
             self._serving = False
 
+    def _drop(self) -> None:
+        # Read and drop what waits (reading touches no state of logdial's): a queue left
+        # full would take no more requests, and signal no more.
+        sock = self.sock
+        for _ in range(PER_SIGNAL):
+            try:
+                if sock is None or not sock.recv(MAX_REQUEST + 1, socket.MSG_DONTWAIT):
+                    return
+            except OSError:
+                return
+
     def _busy(self) -> bool:
         # Whether the interrupted code (this thread) holds a lock of logging's or of a
         # controllable system's: changing their state now would act in the middle of it.
         lock = getattr(logging, "_lock", None)
-        if lock is not None and held(lock):
+        if registering() or (lock is not None and held(lock)):
             return True
         return any(system.busy() for system in list(self.systems.values()))
 
@@ -232,7 +261,13 @@ class Channel:
         sock = self.sock
         if sock is None:
             return
+        import time
+
+        deadline = time.monotonic() + BUDGET
         for _ in range(PER_SIGNAL):
+            if time.monotonic() > deadline:
+                self._drop()
+                return
             try:
                 data, ancillary, flags, sender = sock.recvmsg(MAX_REQUEST + 1, socket.CMSG_SPACE(_UCRED.size))
             except (BlockingIOError, InterruptedError):
@@ -241,8 +276,8 @@ class Channel:
                 return
             try:
                 reply = self._answer(data, ancillary, flags)
-            except Exception as exc:  # (never into the interrupted program)
-                reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            except Exception:  # (never into the interrupted program; _answer says what it can)
+                reply = None
             if reply is None or not sender:
                 continue
             self._send(sock, sender, reply)
@@ -256,14 +291,18 @@ class Channel:
         request = decode(data)
         if request is None:
             return {"ok": False, "error": "not a request: a JSON object was expected"}
-        ident = request.get("id")
-        if not isinstance(ident, str) or len(ident) > 64:
-            return {"ok": False, "error": "a request needs an 'id' string"}
-        key = (request.get("from"), ident)
+        ident, sender = request.get("id"), request.get("from")
+        if not isinstance(ident, str) or len(ident) > 64 or not isinstance(sender, (str, type(None))):
+            return {"ok": False, "error": "a request needs an 'id' string (and 'from', if any, a string)"}
+        key = (sender, ident)
         kept = self._replies.get(key)
         if kept is not None:
             return decode(kept)
-        reply = {"id": ident, "pid": self.pid, **self._perform(request)}
+        try:
+            done = self._perform(request)
+        except Exception as exc:  # (an answer the controller can match: not a silence it waits out)
+            done = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        reply = {"id": ident, "pid": self.pid, **done}
         self._replies[key] = encode(reply)
         if len(self._replies) > _KEPT_REPLIES:
             self._replies.popitem(last=False)
@@ -284,6 +323,9 @@ class Channel:
                 settings = request.get("settings")
                 if not isinstance(settings, str):
                     return {"ok": False, "error": "'set' needs a 'settings' string"}
+                if len(settings) > MAX_SETTINGS:
+                    return {"ok": False, "error": f"settings too long for live control ({len(settings)} "
+                            f"characters; at most {MAX_SETTINGS})"}  # fmt: skip
                 return {"ok": True, "changed": system.set(settings)}
             if op == "reset":
                 return {"ok": True, "changed": system.reset()}

@@ -130,8 +130,12 @@ class ControlMethods:
             SettingsError: for an invalid item, or a name this system has not registered.
         """
         with self._lock:
+            if not self._sources.initialized:
+                raise SettingsError(
+                    f"{self.name} is not initialised (init() has not run, or reset() undid it): nothing to change yet"
+                )
             env = self._sources.env
-            if self._control_start is None:
+            if self._control_env is None or env is not self._control_env:  # (init() read anew since)
                 self._control_start = env
             before = self._describe()
             new_env = env.with_logs(text if text.strip() else None)
@@ -145,8 +149,8 @@ class ControlMethods:
         """
         with self._lock:
             start = self._control_start
-            if start is None:
-                return []
+            if start is None or self._control_env is None or self._sources.env is not self._control_env:
+                return []  # (no remote change in force: init() or reset() came after it)
             before = self._describe()
             self._control_variable(start, strict=False)
             self._control_env = self._control_start = None
@@ -204,6 +208,12 @@ class Controlled:
     def __init__(self, system: ControlMethods) -> None:
         self.name = system.name
         self._system = weakref.ref(system)
+
+    def same(self, other: Controlled) -> bool:
+        """
+        Whether ``other`` is a handle of the same system.
+        """
+        return self._system() is other._system()
 
     def alive(self) -> bool:
         """

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ._control import MAX_REQUEST, base_directory, decode, encode
 from ._notices import notice
@@ -64,16 +64,15 @@ def _private(path: str, uid: int) -> bool:
 
 def channels(uid: int | None = None) -> dict[int, str]:
     """
-    The live channels of user ``uid`` (default: this one) on this machine: pid -> socket path.
+    The live channels of user ``uid`` (default: this one) on this machine: pid -> socket
+    path; empty when the kernel's table cannot be read.
     """
+    found: dict[int, str] = {}
+    lines = _unix_table()
+    if lines is None:
+        return found
     uid = os.getuid() if uid is None else uid
     prefix = f"logdial-{uid}-"
-    found: dict[int, str] = {}
-    try:
-        with open("/proc/net/unix", encoding="utf-8", errors="replace") as table:
-            lines = table.read().splitlines()[1:]
-    except OSError:
-        return found
     for line in lines:
         fields = line.split(None, 7)
         if len(fields) < 8:
@@ -87,11 +86,36 @@ def channels(uid: int | None = None) -> dict[int, str]:
     return found
 
 
+def _unix_table() -> list[str] | None:
+    # The kernel's table of Unix sockets (its lines after the header), or None.
+    try:
+        with open("/proc/net/unix", encoding="utf-8", errors="replace") as table:
+            return table.read().splitlines()[1:]
+    except OSError:
+        return None
+
+
+def _answers(path: str) -> bool:
+    # Whether a socket is bound at ``path`` (a program in another network namespace, whose
+    # sockets this one's table does not list, is still alive there).
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        probe.connect(path)
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
 def clean_stale(live: dict[int, str], uid: int | None = None, *, older_than: float = 60.0) -> None:
     """
     Remove this user's channel directories whose program is gone (killed before it could
-    remove its own), in the places channels are made.
+    remove its own), in the places channels are made: a minute old at least, with no
+    socket anyone is bound to. Nothing when the kernel's table cannot be read.
     """
+    if _unix_table() is None:
+        return
     uid = os.getuid() if uid is None else uid
     live_paths = set(live.values())
     for base in {base_directory(), tempfile.gettempdir(), "/tmp"}:
@@ -109,6 +133,8 @@ def clean_stale(live: dict[int, str], uid: int | None = None, *, older_than: flo
                     continue
                 if time.time() - os.lstat(directory).st_mtime < older_than:
                     continue  # (a program may be making it right now)
+                if any(_SOCKET_NAME.fullmatch(n) and _answers(os.path.join(directory, n)) for n in inside):
+                    continue
                 for n in inside:
                     if _SOCKET_NAME.fullmatch(n):
                         os.unlink(os.path.join(directory, n))
@@ -179,16 +205,21 @@ def ask(targets: dict[int, str], request: dict[str, object], timeout: float = TI
     return answers
 
 
-def programs(system: str | None, *, pids: list[int] | None = None, timeout: float = TIMEOUT) -> list[Program]:
+def programs(
+    system: str | None, *, pids: list[int] | None = None, timeout: float = TIMEOUT, silent: list[int] | None = None
+) -> list[Program]:
     """
     This user's controllable programs (those holding ``system``, when given), each as its
-    ``status`` answers; only ``pids`` when given.
+    ``status`` answers; only ``pids`` when given. The pids of channels that did not answer
+    go into ``silent``, when given.
     """
     live = channels()
     clean_stale(live)
     if pids:
         live = {pid: path for pid, path in live.items() if pid in pids}
     answers = ask(live, {"op": "status"}, timeout)
+    if silent is not None:
+        silent.extend(sorted(set(live) - set(answers)))
     found = []
     for pid in sorted(answers):
         systems = answers[pid].get("systems")
@@ -245,7 +276,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.set_defaults(run=run, parser=parser)
     setting.set_defaults(extra_settings=True)
     for parser in (ps, setting, resetting, tracing):
-        parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds to wait for answers (default 5)")
+        parser.add_argument("--timeout", type=_seconds, default=TIMEOUT, help="seconds to wait for answers (default 5)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 3600:  # (nan too)
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: a number of seconds above 0 and below 3600")
+    return value
 
 
 def _label(program: Program, system: str) -> str:
@@ -255,7 +296,8 @@ def _label(program: Program, system: str) -> str:
 
 
 def _ps(args: argparse.Namespace) -> int:
-    found = programs(args.system, timeout=args.timeout)
+    silent: list[int] = []
+    found = programs(args.system, timeout=args.timeout, silent=silent)
     rows: list[list[str]] = [["PID", "SYSTEM", "RANK", "JOB", "FROM", "SETTINGS"]]
     for program in found:
         for status in program.systems:
@@ -265,26 +307,39 @@ def _ps(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5])
+    _say_silent(silent, args.timeout)
     return 0
 
 
-def _targets(args: argparse.Namespace) -> list[Program]:
-    found = programs(args.system, pids=args.pid, timeout=args.timeout)
+def _say_silent(silent: list[int], timeout: float) -> None:
+    if silent:
+        notice(f"logdial: {len(silent)} controllable program(s) did not answer in {timeout:g} s (pid "
+               f"{', '.join(map(str, silent))}): stopped, or busy in a long native call")  # fmt: skip
+
+
+def _targets(args: argparse.Namespace, silent: list[int]) -> list[Program]:
+    found = programs(args.system, pids=args.pid, timeout=args.timeout, silent=silent)
     if args.job is not None:
         found = [p for p in found if (p.system(args.system) or {}).get("job") == args.job]
     return found
 
 
-def _act(args: argparse.Namespace, request: dict[str, object], what: str) -> int:
-    targets = _targets(args)
+def _act(
+    args: argparse.Namespace, request: dict[str, object], what: str, prepare: Callable[[], None] | None = None
+) -> int:
+    silent: list[int] = []
+    targets = _targets(args, silent)
+    _say_silent(silent, args.timeout)
     if not targets:
         where = f" with pid {', '.join(map(str, args.pid))}" if args.pid else ""
         where += f" in job {args.job}" if args.job else ""
         notice(f"logdial: no controllable program of system {args.system!r}{where} for this user (a program "
                f"opts in with {args.system.upper()}_LOGS_CONTROL=1 or enable_control(); see: logdial ps)")  # fmt: skip
         return 1
+    if prepare is not None:
+        prepare()
     answers = ask({p.pid: p.path for p in targets}, {**request, "system": args.system}, args.timeout)
-    status = 0
+    status = 1 if silent and args.pid else 0  # (a program named by pid that did not answer)
     for program in targets:
         answer = answers.get(program.pid)
         label = _label(program, args.system)
@@ -318,10 +373,20 @@ def _reset(args: argparse.Namespace) -> int:
 def _trace(args: argparse.Namespace) -> int:
     if args.stop == (args.dir is not None):
         args.parser.error("give a DIR to trace into, or --stop")
-    directory = None
-    if args.dir is not None:
-        directory = os.path.abspath(args.dir)
-        os.makedirs(directory, exist_ok=True)
-    return _act(
-        args, {"op": "trace", "dir": directory}, "tracing stopped" if directory is None else f"tracing into {directory}"
-    )
+    directory = None if args.dir is None else os.path.abspath(args.dir)
+
+    def make() -> None:  # (only once there is a program to trace into it)
+        if directory is not None:
+            _makedirs_private(directory)
+
+    what = "tracing stopped" if directory is None else f"tracing into {directory}"
+    return _act(args, {"op": "trace", "dir": directory}, what, make)
+
+
+def _makedirs_private(directory: str) -> None:
+    # The directories made on the way are this user's alone (0700), as the trace writer's.
+    parent = os.path.dirname(directory)
+    if parent and parent != directory and not os.path.isdir(parent):
+        _makedirs_private(parent)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory, 0o700)

@@ -9,6 +9,7 @@ The hierarchy::
      ├── TraceFormatError (also a ValueError): a trace file logdial cannot read (in _tracefile)
      ├── ReportError: a report that cannot be made from these inputs or into that directory
      ├── PluginError: an installed system that cannot be loaded (in _plugins)
+     ├── ControlError: this process cannot be controlled live (in _control; enable_control says it)
      └── UnknownSystemError (also a LookupError): no installed system has that name (in _plugins)
 """
 

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
-__all__ = ["Callbacks", "held", "in_forked_child"]
+__all__ = ["Callbacks", "held", "in_forked_child", "registering"]
 
 
 class Callbacks:
@@ -73,6 +73,14 @@ def _run() -> None:
     global _lock  # noqa: PLW0603 (the parent's may be held by a thread that is not here)
     _lock = threading.Lock()
     _callbacks.run()
+
+
+def registering() -> bool:
+    """
+    Whether some thread is adding a callback now (``in_forked_child`` holds its lock, which
+    is not re-entrant): a signal handler that would add one must not run now.
+    """
+    return _lock.locked()
 
 
 def held(lock: object) -> bool:

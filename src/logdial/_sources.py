@@ -143,7 +143,7 @@ class Sources(Frozen):
         the variables were read anew inside the block (``init()``, ``logdial set``), what
         ``read`` made of them.
         """
-        if self.env is previous.env:
+        if self.env is previous.env or previous.source == "override":  # (an outer block goes on)
             return self._replace(settings=previous.settings, source=previous.source)
         settings, source = _chosen(self.variable, previous.source, previous.settings, self.api)
         return self._replace(settings=settings, source=source)
