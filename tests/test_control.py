@@ -31,6 +31,12 @@ from logdial._control_cli import channels, clean_stale
 #: A generous bound for what should take milliseconds (a loaded CI machine).
 PATIENCE = 30.0
 
+#: The system the test programs make, named for this test run (``logdial set`` reaches
+#: every program of a system of this user: another run at the same time must not be one).
+SHOP = f"shop{os.getpid()}"
+#: Its variables' prefix.
+VAR = SHOP.upper()
+
 #: A program of system ``shop`` that logs one numbered round every 20 ms: DEBUG and INFO on
 #: its component's logger, and its ``sql`` artifact. argv: ``fork`` forks a child that
 #: logs too (``fork-enable``: and enables control itself).
@@ -140,11 +146,11 @@ def running(tmp_path: Path, name: str, *argv: str, control: bool = True) -> Iter
     Run PROGRAM as ``name`` (its log file ``name.log``, no console) until the block ends.
     """
     script = tmp_path / "program.py"
-    script.write_text(textwrap.dedent(PROGRAM), encoding="utf-8")
+    script.write_text(textwrap.dedent(PROGRAM).replace('"shop', f'"{SHOP}'), encoding="utf-8")
     out = tmp_path / f"{name}.log"
-    env = child_environ(SHOP_LOGS_OUT=str(out), SHOP_LOGS_CONSOLE="none")
+    env = child_environ(**{f"{VAR}_LOGS_OUT": str(out), f"{VAR}_LOGS_CONSOLE": "none"})
     if control:
-        env["SHOP_LOGS_CONTROL"] = "1"
+        env[f"{VAR}_LOGS_CONTROL"] = "1"
     process = subprocess.Popen(
         [sys.executable, "-W", "error", str(script), *argv],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", env=env,
@@ -196,18 +202,18 @@ class TestSetAndReset:
         command prints what changed, as explain says it.
         """
         with running(tmp_path, "shop") as program:
-            done = logdial_command("set", "shop", "+orders,sql")
+            done = logdial_command("set", SHOP, "+orders,sql")
             assert 0 == done.returncode, done.stderr
             assert [
-                f"{program.pid} shop: took '+orders,sql'",
+                f"{program.pid} {SHOP}: took '+orders,sql'",
                 "  component orders: WARNING -> DEBUG",
                 "  artifact sql: off (follows its component) -> on",
             ] == done.stdout.splitlines()
             wait_for(lambda: shows_debug_after(program, -1), "no DEBUG line after logdial set")
             assert any(m.startswith("[__sql] parent select ") for m in program.messages())
-            listed = logdial_command("ps", "shop")
-            assert re.search(rf"^{program.pid}\s+shop\s+-\s+-\s+logdial set\s+\+orders,sql$", listed.stdout, re.M)
-            back = logdial_command("reset", "shop")
+            listed = logdial_command("ps", SHOP)
+            assert re.search(rf"^{program.pid}\s+{SHOP}\s+-\s+-\s+logdial set\s+\+orders,sql$", listed.stdout, re.M)
+            back = logdial_command("reset", SHOP)
             assert 0 == back.returncode, back.stderr
             assert "component orders: DEBUG -> WARNING" in back.stdout
             at_reset = max(int(m.rsplit(" ", 1)[1]) for m in program.messages())
@@ -221,12 +227,12 @@ class TestSetAndReset:
         the program keeps its settings.
         """
         with running(tmp_path, "shop") as program:
-            done = logdial_command("set", "shop", "+ordrs")
+            done = logdial_command("set", SHOP, "+ordrs")
             assert 1 == done.returncode
-            assert f"{program.pid} shop: refused, its settings unchanged:" == done.stdout.splitlines()[0]
+            assert f"{program.pid} {SHOP}: refused, its settings unchanged:" == done.stdout.splitlines()[0]
             assert "did you mean 'orders'?" in done.stdout
-            listed = logdial_command("ps", "shop")
-            assert re.search(rf"^{program.pid}\s+shop\s+-\s+-\s+default\s+-$", listed.stdout, re.M), listed.stdout
+            listed = logdial_command("ps", SHOP)
+            assert re.search(rf"^{program.pid}\s+{SHOP}\s+-\s+-\s+default\s+-$", listed.stdout, re.M), listed.stdout
             assert not shows_debug_after(program, -1)
 
     def test_settings_starting_with_a_dash(self, tmp_path: Path) -> None:
@@ -234,8 +240,8 @@ class TestSetAndReset:
         ``logdial set shop -orders`` takes ``-orders`` as the settings, as ``explain`` does.
         """
         with running(tmp_path, "shop") as program:
-            done = logdial_command("set", "shop", "-orders")
-            assert (0, f"{program.pid} shop: took '-orders'") == (done.returncode, done.stdout.splitlines()[0])
+            done = logdial_command("set", SHOP, "-orders")
+            assert (0, f"{program.pid} {SHOP}: took '-orders'") == (done.returncode, done.stdout.splitlines()[0])
 
 
 class TestWhoIsReached:
@@ -255,13 +261,13 @@ class TestWhoIsReached:
             running(tmp_path / "b", "b") as second,
             running(tmp_path / "c", "c", control=False) as other,
         ):
-            listed = logdial_command("ps", "shop").stdout
+            listed = logdial_command("ps", SHOP).stdout
             pids = {int(line.split()[0]) for line in listed.splitlines()[1:]}
             assert {first.pid, second.pid} <= pids
             assert other.pid not in pids
-            one = logdial_command("set", "shop", "+orders", "--pid", str(first.pid))
-            assert [f"{first.pid} shop: took '+orders'"] == one.stdout.splitlines()[:1]
-            done = logdial_command("set", "shop", "orders")
+            one = logdial_command("set", SHOP, "+orders", "--pid", str(first.pid))
+            assert [f"{first.pid} {SHOP}: took '+orders'"] == one.stdout.splitlines()[:1]
+            done = logdial_command("set", SHOP, "orders")
             assert 0 == done.returncode, done.stdout
             took = {int(line.split()[0]) for line in done.stdout.splitlines() if " took " in line}
             assert {first.pid, second.pid} <= took
@@ -307,7 +313,7 @@ class TestWhoIsReached:
         with running(tmp_path, "shop") as program:
             path = channels()[program.pid]
             assert [] == logdial_command("ps", user="nobody").stdout.splitlines()[1:]
-            done = logdial_command("set", "shop", "+orders", "--pid", str(program.pid), user="nobody")
+            done = logdial_command("set", SHOP, "+orders", "--pid", str(program.pid), user="nobody")
             assert 1 == done.returncode
             assert "no controllable program" in done.stderr
             probe = f"import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'{{}}', {path!r})"
@@ -331,7 +337,7 @@ class TestHostileRequests:
         the program logs meanwhile are all there, in order, each line whole.
         """
         with running(tmp_path, "shop") as program:
-            logdial_command("set", "shop", "orders")  # INFO lines: one per round
+            logdial_command("set", SHOP, "orders")  # INFO lines: one per round
             path = channels()[program.pid]
             sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sender.setblocking(False)
@@ -340,8 +346,8 @@ class TestHostileRequests:
                 b"[1, 2, 3]",
                 b'{"op": "set"}',
                 b'{"id": "x", "op": "exec", "code": "import os"}',
-                b'{"id": "y", "op": "set", "system": "shop", "settings": 42}',
-                b'{"id": "z", "op": "trace", "system": "shop", "dir": "relative/dir"}',
+                b'{"id": "y", "op": "set", "system": "%s", "settings": 42}' % SHOP.encode(),
+                b'{"id": "z", "op": "trace", "system": "%s", "dir": "relative/dir"}' % SHOP.encode(),
                 b'{"id": "' + b"q" * 100 + b'", "op": "status"}',
                 b"{" * 100_000,
                 b" " * (MAX_REQUEST + 1000),
@@ -363,7 +369,7 @@ class TestHostileRequests:
             assert sent >= len(bad)
             start = program.last_round()
             wait_for(lambda: program.last_round() > start + 20, "the program stopped logging")
-            done = logdial_command("set", "shop", "+orders")
+            done = logdial_command("set", SHOP, "+orders")
             assert 0 == done.returncode, done.stdout + done.stderr
             rounds = [int(m.rsplit(" ", 1)[1]) for m in program.messages() if " info " in m]
             assert rounds == list(range(rounds[0], rounds[0] + len(rounds)))
@@ -384,11 +390,11 @@ class TestForks:
         """
         with running(tmp_path, "shop", "fork") as program:
             child: int = program.child  # type: ignore[attr-defined]
-            listed = logdial_command("ps", "shop").stdout
+            listed = logdial_command("ps", SHOP).stdout
             pids = {int(line.split()[0]) for line in listed.splitlines()[1:]}
             assert program.pid in pids
             assert child not in pids
-            done = logdial_command("set", "shop", "+orders")
+            done = logdial_command("set", SHOP, "+orders")
             assert 0 == done.returncode, done.stdout
             wait_for(lambda: shows_debug_after(program, -1, "parent"), "the parent shows no DEBUG")
             time.sleep(0.3)
@@ -401,7 +407,7 @@ class TestForks:
         with running(tmp_path, "shop", "fork-enable") as program:
             child: int = program.child  # type: ignore[attr-defined]
             wait_for(lambda: child in channels(), "the child's channel never appeared")
-            done = logdial_command("set", "shop", "+orders", "--pid", str(child))
+            done = logdial_command("set", SHOP, "+orders", "--pid", str(child))
             assert 0 == done.returncode, done.stdout
             wait_for(lambda: shows_debug_after(program, -1, "child"), "the child shows no DEBUG")
             assert not shows_debug_after(program, -1, "parent")
@@ -421,9 +427,9 @@ class TestTrace:
             "    i += 1\n", "    logs.trace_structured('round', lambda: {'i': i})\n    i += 1\n"
         )
         script = tmp_path / "program.py"
-        script.write_text(textwrap.dedent(program_text), encoding="utf-8")
+        script.write_text(textwrap.dedent(program_text).replace('"shop', f'"{SHOP}'), encoding="utf-8")
         traces = tmp_path / "traces"
-        env = child_environ(SHOP_LOGS_CONTROL="1", SHOP_LOGS_CONSOLE="none")
+        env = child_environ(**{f"{VAR}_LOGS_CONTROL": "1", f"{VAR}_LOGS_CONSOLE": "none"})
         with subprocess.Popen(
             [sys.executable, str(script)], stdout=subprocess.PIPE, encoding="utf-8", env=env
         ) as process:
@@ -431,10 +437,10 @@ class TestTrace:
                 assert process.stdout is not None
                 assert "ready\n" == process.stdout.readline()
                 wait_for(lambda: process.pid in channels(), "no channel")
-                done = logdial_command("trace", "shop", str(traces))
-                assert (0, f"{process.pid} shop: tracing into {traces}") == (done.returncode, done.stdout.strip())
+                done = logdial_command("trace", SHOP, str(traces))
+                assert (0, f"{process.pid} {SHOP}: tracing into {traces}") == (done.returncode, done.stdout.strip())
                 wait_for(lambda: traces.exists() and any(f.stat().st_size > 0 for f in traces.iterdir()), "no trace")
-                stopped = logdial_command("trace", "shop", "--stop")
+                stopped = logdial_command("trace", SHOP, "--stop")
                 assert 0 == stopped.returncode, stopped.stdout
                 sizes = [f.stat().st_size for f in traces.iterdir()]
                 time.sleep(0.3)
@@ -583,8 +589,8 @@ class TestReview:
         which the kernel would signal no more: once the lock is released, ``set`` works.
         """
         script = tmp_path / "holder.py"
-        script.write_text(textwrap.dedent(HOLDER), encoding="utf-8")
-        env = child_environ(SHOP_LOGS_CONTROL="1", SHOP_LOGS_CONSOLE="none")
+        script.write_text(textwrap.dedent(HOLDER).replace('"shop', f'"{SHOP}'), encoding="utf-8")
+        env = child_environ(**{f"{VAR}_LOGS_CONTROL": "1", f"{VAR}_LOGS_CONSOLE": "none"})
         with subprocess.Popen(
             [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, encoding="utf-8", env=env
         ) as process:
@@ -595,14 +601,14 @@ class TestReview:
                 process.stdin.write("\n")
                 process.stdin.flush()
                 assert "holding\n" == process.stdout.readline()
-                busy = logdial_command("set", "shop", "+orders", "--timeout", "3")  # (15 sends: over the queue)
+                busy = logdial_command("set", SHOP, "+orders", "--timeout", "3")  # (15 sends: over the queue)
                 assert 1 == busy.returncode
                 assert "did not answer" in busy.stderr
                 process.stdin.write("\n")
                 process.stdin.flush()
                 assert "released\n" == process.stdout.readline()
-                done = logdial_command("set", "shop", "+orders")
-                assert (0, f"{process.pid} shop: took '+orders'") == (done.returncode, done.stdout.splitlines()[0])
+                done = logdial_command("set", SHOP, "+orders")
+                assert (0, f"{process.pid} {SHOP}: took '+orders'") == (done.returncode, done.stdout.splitlines()[0])
             finally:
                 process.kill()
 
@@ -614,7 +620,7 @@ class TestReview:
         with running(tmp_path, "shop") as program:
             os.kill(program.pid, signal.SIGSTOP)
             try:
-                done = logdial_command("set", "shop", "+orders", "--pid", str(program.pid), "--timeout", "0.5")
+                done = logdial_command("set", SHOP, "+orders", "--pid", str(program.pid), "--timeout", "0.5")
             finally:
                 os.kill(program.pid, signal.SIGCONT)
             assert 1 == done.returncode

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.conftest import ROOT
 
 import logdial
@@ -41,6 +42,7 @@ def test_every_public_method_of_the_system_is_in_the_reference(tmp_path: Path) -
     ``LogSystem``, those its bases define too (``set_output``, ``set_ranks``,
     ``trace_structured``, ``enable_control``...), and names none of its private bases.
     """
+    pytest.importorskip("sphinx", reason="the reference is built where make installs Sphinx (CPython 3.11)")
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(ROOT / "docs"), str(tmp_path)],
         capture_output=True, encoding="utf-8", timeout=300, check=False,
