@@ -651,6 +651,21 @@ class TestReview:
             bound.close()
             shutil.rmtree(directory, ignore_errors=True)
 
+    def test_a_program_that_did_not_opt_in_has_nothing(self) -> None:
+        """
+        Without ``{P}_LOGS_CONTROL=1`` (here ``0``) or ``enable_control()``, ``init()`` opens
+        no channel, installs no signal handler and imports none of live control's modules.
+        """
+        code = (
+            "import signal, sys, logdial\n"
+            "logs = logdial.LogSystem('quiet'); logs.init({'QUIET_LOGS_CONTROL': '0'})\n"
+            "print(signal.getsignal(signal.SIGIO) == signal.SIG_DFL, "
+            "sorted(m for m in sys.modules if m.startswith('logdial._control') and m != 'logdial._control_api'))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
+                              env=child_environ(), timeout=60, check=False)  # fmt: skip
+        assert (0, "True []\n", "") == (done.returncode, done.stdout, done.stderr)
+
     def test_two_systems_of_one_name(self, tmp_path: Path) -> None:
         """
         A second controllable system with the name of the first is refused, in one line:
