@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -579,3 +580,31 @@ def test_new_loggers_keep_their_switches_in_slots() -> None:
     assert "debug" not in log.__dict__
     assert isinstance(log.debug, functools.partial)
     assert log.fatal is log.critical
+
+
+def test_a_failing_refresh_never_keeps_loggings_lock(collect: _Collect) -> None:
+    """
+    When a FastLogger's flags cannot be computed (here its floor function raises) while
+    the stdlib clears every level cache, ``setLevel`` still returns, logging's lock is
+    free afterwards (CPython 3.11 would otherwise keep it held for ever, and the next
+    thread that needs it would wait for ever), and the logger's records still follow its
+    level.
+    """
+
+    def broken(name: str) -> int:
+        raise RuntimeError("no floor")
+
+    log = fast_logger("fasttest.brokenfloor")
+    log.setLevel(logging.INFO)
+    log.floor_of = broken
+    logging.getLogger("fasttest.other").setLevel(logging.DEBUG)  # (clears every level cache)
+    acquired = logging._lock.acquire(timeout=5)  # type: ignore[attr-defined]
+    assert acquired
+    logging._lock.release()  # type: ignore[attr-defined]
+    worker = threading.Thread(target=lambda: logging.getLogger("fasttest.from_a_thread"))
+    worker.start()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    log.debug("held back")
+    log.info("shown")
+    assert ["shown"] == _messages(collect)

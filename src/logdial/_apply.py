@@ -181,7 +181,7 @@ class Applier:
         return listed is None or any(id(handler) not in listed for handler in self.handlers)
 
     def _enable_named(self) -> None:
-        enable_named(self.named)
+        enable_named(tuple(self.named))  # (a copy made in C at once: add() grows the set in another thread)
         # Back in logging's list, so that the next check passes, and logging flushes and
         # closes them at exit as it does every handler.
         add_ref = getattr(logging, "_addHandlerRef", None)

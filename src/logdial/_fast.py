@@ -18,6 +18,7 @@ handlers behave as for any logger); any keyword argument takes the stdlib's own 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -289,7 +290,13 @@ class _Cache(dict[int, bool]):
 
     def clear(self) -> None:
         super().clear()
-        self._logger.refresh()
+        try:
+            self._logger.refresh()
+        except Exception:
+            # Never out of here: CPython 3.11's Manager._clear_cache holds logging's lock
+            # without try/finally, so an exception would leave it held, and every thread
+            # that next needs it (any cache miss, any getLogger) would wait for ever.
+            self._logger.levels_only()
 
 
 class FastLogger(logging.Logger):
@@ -343,6 +350,18 @@ class FastLogger(logging.Logger):
             setattr(self, attribute, method)
         setattr(self, "fatal", self.critical)  # noqa: B010 (mypy: a method of the class)
         self._switches = tuple(switches)
+
+    def levels_only(self) -> None:
+        """
+        The flags and switches from the logger's level and ``logging.disable`` alone, when
+        the floor cannot be read (logdial's handlers still hold records to it); never raises.
+        """
+        with contextlib.suppress(Exception):
+            threshold = max(self.getEffectiveLevel(), self.manager.disable + 1)
+            flags = tuple(threshold <= level for level in (10, 20, 30, 40, 50))
+            self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical = flags
+            for index, switch in self._switches:
+                switch.turn(flags[index])
 
     def refresh(self) -> None:
         """
