@@ -237,7 +237,7 @@ class TestWarningOnce:
         """
         logger, handler = collected
         threads, rounds = 16, 40
-        barrier = threading.Barrier(threads)
+        barrier = threading.Barrier(threads, timeout=60)  # (a deadlock fails the test, not the whole run)
 
         def run() -> None:
             for n in range(rounds):
@@ -248,7 +248,8 @@ class TestWarningOnce:
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join()
+            worker.join(timeout=120)
+        assert not any(worker.is_alive() for worker in workers)
         assert [f"race {n}" for n in range(rounds)] == sorted(handler.messages, key=lambda m: int(m.split()[1]))
 
     def test_silent_logger(self, collected: tuple[logging.Logger, Collect]) -> None:
