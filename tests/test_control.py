@@ -26,7 +26,7 @@ from tests.subprocesses import child_environ
 from logdial import LogSystem, _control, _forks
 from logdial._control import MAX_REQUEST
 from logdial._control_api import Controlled
-from logdial._control_cli import channels, clean_stale
+from logdial._control_cli import ask, channels, clean_stale
 
 #: A generous bound for what should take milliseconds (a loaded CI machine).
 PATIENCE = 30.0
@@ -780,3 +780,34 @@ class TestChannelUnits:
         system.init({"TESTSYS_LOGS": "io"})
         assert ([], "io") == (system._control_reset(), system.settings.to_string())
         assert "env" == system._control_status()["source"]
+
+
+class TestChannelInThisProcess:
+    """
+    A real channel opened in the test's own process (its main thread): a request sent to
+    it raises SIGIO, and the handler answers between two bytecodes, as in any program.
+    """
+
+    def test_answers_and_closes(self, system: LogSystem, tmp_path: Path) -> None:
+        """
+        ``status``, ``set`` and an unknown system are answered; after ``close`` the socket
+        and its directory are gone and the previous SIGIO handler is back.
+        """
+        previous = signal.getsignal(signal.SIGIO)
+        channel = _control.Channel()
+        try:
+            system.init({})
+            channel.add(Controlled(system))
+            assert channel.path is not None
+            path = channel.path
+            answers = ask({os.getpid(): path}, {"op": "status"}, timeout=PATIENCE)
+            assert "testsys" == answers[os.getpid()]["systems"][0]["system"]  # type: ignore[index]
+            took = ask({os.getpid(): path}, {"op": "set", "system": "testsys", "settings": "+core"}, timeout=PATIENCE)
+            assert (True, "+core") == (took[os.getpid()]["ok"], system.settings.to_string())
+            other = ask({os.getpid(): path}, {"op": "set", "system": "nope", "settings": ""}, timeout=PATIENCE)
+            assert "no controllable system 'nope' in this process" == other[os.getpid()]["error"]
+        finally:
+            channel.close()
+            signal.signal(signal.SIGIO, previous)
+        assert not os.path.exists(path)
+        assert not os.path.exists(os.path.dirname(path))
