@@ -330,7 +330,9 @@ class FastLogger(logging.Logger):
         # come before the switches: a logger made fast in place (``_upgrade``) may be
         # called by another thread meanwhile.
         self.floor_of: FloorOf = _no_floor
-        self.enabled = self._on_info = self._on_warning = self._on_error = self._on_critical = True
+        # From the level now (not all on): a logger made fast in place at its first record
+        # may log from a signal handler before refresh() (a new one passes everything yet).
+        self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical = _flags_now(self)
         self._cache: dict[int, bool] = _Cache(self)
         #: ``loggers_state()`` just after ``fast_logger`` created this logger with no
         #: logger below it; while the state is the same, none has been made since.
@@ -396,6 +398,20 @@ class _SlottedFastLogger(FastLogger):
     __slots__ = (*_METHODS, "fatal")
 
 
+def _flags_now(logger: logging.Logger) -> tuple[bool, bool, bool, bool, bool]:
+    # Whether DEBUG, INFO, WARNING, ERROR and CRITICAL pass the logger's level now.
+    try:
+        return (
+            logger.isEnabledFor(10),
+            logger.isEnabledFor(20),
+            logger.isEnabledFor(30),
+            logger.isEnabledFor(40),
+            logger.isEnabledFor(50),
+        )
+    except Exception:  # (a logger class of the program's own that fails here)
+        return (True, True, True, True, True)
+
+
 def _held_by_object(logger: logging.Logger, attribute: str) -> bool:
     # Whether the object itself holds level method ``attribute`` (a patch in progress):
     # what it returns is not the class's method bound to it. (Not ``vars()``: making the
@@ -432,6 +448,10 @@ def _upgrade(logger: logging.Logger) -> FastLogger:
     fast = _upgraded_classes.get(cls)
     if fast is None:
         fast = type(cls.__name__, (cls, FastLogger), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    # The flags before the class: its level methods read them, and a signal handler (or a
+    # thread not waiting on logging's lock) may call one the moment the class changes.
+    flags = _flags_now(logger)
+    logger.enabled, logger._on_info, logger._on_warning, logger._on_error, logger._on_critical = flags  # type: ignore[attr-defined]
     logger.__class__ = fast
     _upgraded_classes[cls] = fast
     assert isinstance(logger, FastLogger)
