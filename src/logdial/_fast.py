@@ -294,8 +294,7 @@ class _Cache(dict[int, bool]):
             self._logger.refresh()
         except Exception:
             # Never out of here: CPython 3.11's Manager._clear_cache holds logging's lock
-            # without try/finally, so an exception would leave it held, and every thread
-            # that next needs it (any cache miss, any getLogger) would wait for ever.
+            # without try/finally: an exception would leave it held for ever.
             self._logger.levels_only()
 
 
@@ -354,10 +353,7 @@ class FastLogger(logging.Logger):
         self._switches = tuple(switches)
 
     def levels_only(self) -> None:
-        """
-        The flags and switches from the logger's level and ``logging.disable`` alone, when
-        the floor cannot be read (logdial's handlers still hold records to it); never raises.
-        """
+        """The flags and switches from the level alone (when the floor cannot be read); never raises."""
         with contextlib.suppress(Exception):
             threshold = max(self.getEffectiveLevel(), self.manager.disable + 1)
             flags = tuple(threshold <= level for level in (10, 20, 30, 40, 50))
@@ -398,18 +394,12 @@ class _SlottedFastLogger(FastLogger):
     __slots__ = (*_METHODS, "fatal")
 
 
-def _flags_now(logger: logging.Logger) -> tuple[bool, bool, bool, bool, bool]:
+def _flags_now(logger: logging.Logger) -> tuple[bool, ...]:
     # Whether DEBUG, INFO, WARNING, ERROR and CRITICAL pass the logger's level now.
     try:
-        return (
-            logger.isEnabledFor(10),
-            logger.isEnabledFor(20),
-            logger.isEnabledFor(30),
-            logger.isEnabledFor(40),
-            logger.isEnabledFor(50),
-        )
+        return tuple(logger.isEnabledFor(level) for level in (10, 20, 30, 40, 50))
     except Exception:  # (a logger class of the program's own that fails here)
-        return (True, True, True, True, True)
+        return (True,) * 5
 
 
 def _held_by_object(logger: logging.Logger, attribute: str) -> bool:
