@@ -489,6 +489,7 @@ def test_plain_logger_is_made_fast_in_place(collect: _Collect) -> None:
     assert log is plain
     assert (FastLogger, [own], [flt], logging.INFO) == (type(log), log.handlers, log.filters, log.level)
     assert (False, True) == (log.enabled, log._on_info)
+    assert ("(off)>", "(on)>") == (repr(log.debug)[-6:], repr(log.info)[-5:])  # (off: no Python frame at all)
     log.debug("held back")
     log.info("passes")
     captured("captured before")

@@ -329,9 +329,9 @@ class FastLogger(logging.Logger):
         # come before the switches: a logger made fast in place (``_upgrade``) may be
         # called by another thread meanwhile.
         self.floor_of: FloorOf = _no_floor
-        # From the level now (not all on): a logger made fast in place at its first record
-        # may log from a signal handler before refresh() (a new one passes everything yet).
-        self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical = _flags_now(self)
+        # From the level now: made fast in place, it may log (a signal handler) before refresh().
+        flags = _flags_now(self)
+        self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical = flags
         self._cache: dict[int, bool] = _Cache(self)
         #: ``loggers_state()`` just after ``fast_logger`` created this logger with no
         #: logger below it; while the state is the same, none has been made since.
@@ -347,6 +347,7 @@ class FastLogger(logging.Logger):
             method = defined.__get__(self)
             if defined is function:
                 method = _Switch(method)
+                method.turn(flags[index])  # (the switches point as the flags say: refresh() relies on it)
                 switches.append((index, method))
             setattr(self, attribute, method)
         setattr(self, "fatal", self.critical)  # noqa: B010 (mypy: a method of the class)
@@ -355,18 +356,17 @@ class FastLogger(logging.Logger):
     def levels_only(self) -> None:
         """The flags and switches from the level alone (when the floor cannot be read); never raises."""
         with contextlib.suppress(Exception):
-            threshold = max(self.getEffectiveLevel(), self.manager.disable + 1)
-            flags = tuple(threshold <= level for level in (10, 20, 30, 40, 50))
-            self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical = flags
-            for index, switch in self._switches:
-                switch.turn(flags[index])
+            self._take(max(self.getEffectiveLevel(), self.manager.disable + 1))
 
     def refresh(self) -> None:
         """
         Recompute the flags and the switches from the effective level, ``logging.disable``
         and the floor.
         """
-        threshold = max(self.getEffectiveLevel(), self.manager.disable + 1, self.floor_of(self.name))
+        self._take(max(self.getEffectiveLevel(), self.manager.disable + 1, self.floor_of(self.name)))
+
+    def _take(self, threshold: int) -> None:
+        # The flags for the lowest level that passes, and the switches that changed with them.
         before = (self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical)
         self.enabled = threshold <= logging.DEBUG
         self._on_info = threshold <= logging.INFO
@@ -374,7 +374,7 @@ class FastLogger(logging.Logger):
         self._on_error = threshold <= logging.ERROR
         self._on_critical = threshold <= logging.CRITICAL
         flags = (self.enabled, self._on_info, self._on_warning, self._on_error, self._on_critical)
-        if flags != before:  # the switches point as the flags did (all on, at first)
+        if flags != before:  # the switches point as the flags did
             for index, switch in self._switches:
                 switch.turn(flags[index])
 
