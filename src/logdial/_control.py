@@ -53,8 +53,11 @@ __all__ = [
     "add",
     "base_directory",
     "channel",
+    "credentials",
     "decode",
     "encode",
+    "private_directory",
+    "remove",
 ]
 
 #: The largest request or reply, in bytes: a settings string at the grammar's limit fits.
@@ -70,8 +73,10 @@ BUDGET: Final = 0.02
 MAX_SETTINGS: Final = 4096
 #: How many replies are kept for requests sent again.
 _KEPT_REPLIES: Final = 64
-#: The size of ``struct ucred`` (pid, uid, gid) in the credentials a datagram carries.
+#: ``struct ucred`` (pid, uid, gid): the credentials a datagram carries.
 _UCRED: Final = struct.Struct("3i")
+#: The ancillary room ``recvmsg`` needs for them.
+CREDENTIALS_SPACE: Final = socket.CMSG_SPACE(_UCRED.size) if hasattr(socket, "CMSG_SPACE") else 0
 #: The operations a request may ask for.
 OPERATIONS: Final = ("status", "set", "reset", "trace")
 
@@ -106,23 +111,26 @@ def base_directory() -> str:
     """
     Where channels go: ``$XDG_RUNTIME_DIR`` when it is a directory of this user's that
     only they can enter, else the temporary directory (each channel gets a private
-    directory of its own there, see ``_private_directory``).
+    directory of its own there, made by ``mkdtemp``).
     """
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and os.path.isabs(runtime):
-        try:
-            info = os.lstat(runtime)
-        except OSError:
-            info = None
-        if info is not None and info.st_uid == os.getuid() and (info.st_mode & 0o077) == 0 and _is_dir(info.st_mode):
-            return runtime
+    if runtime and os.path.isabs(runtime) and private_directory(runtime, os.getuid()):
+        return runtime
     return tempfile.gettempdir()
 
 
-def _is_dir(mode: int) -> bool:
+def private_directory(path: str, uid: int) -> bool:
+    """
+    Whether ``path`` is a directory of user ``uid``'s that no one else can enter (not a
+    link to one).
+    """
     import stat
 
-    return stat.S_ISDIR(mode)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and (info.st_mode & 0o077) == 0
 
 
 class Channel:
@@ -190,7 +198,7 @@ class Channel:
             fcntl.fcntl(sock.fileno(), fcntl.F_SETFL, flags | os.O_ASYNC)
         except BaseException:
             sock.close()
-            _remove(path, directory)
+            remove(path)
             if signal.getsignal(signal.SIGIO) == self._on_signal:
                 signal.signal(signal.SIGIO, previous)  # (as it was)
             raise
@@ -208,7 +216,7 @@ class Channel:
             return
         sock.close()
         if os.getpid() == self.pid:
-            _remove(path, os.path.dirname(path))
+            remove(path)
 
     def _forget_in_child(self) -> None:
         # A forked child never answers on its parent's channel: its copy is closed (the
@@ -269,7 +277,7 @@ class Channel:
                 self._drop()
                 return
             try:
-                data, ancillary, flags, sender = sock.recvmsg(MAX_REQUEST + 1, socket.CMSG_SPACE(_UCRED.size))
+                data, ancillary, flags, sender = sock.recvmsg(MAX_REQUEST + 1, CREDENTIALS_SPACE)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
@@ -283,8 +291,8 @@ class Channel:
             self._send(sock, sender, reply)
 
     def _answer(self, data: bytes, ancillary: list[tuple[int, int, bytes]], flags: int) -> dict[str, object] | None:
-        uid = _sender_uid(ancillary)
-        if uid is None or uid not in (os.getuid(), 0):
+        creds = credentials(ancillary)
+        if creds is None or creds[1] not in (os.getuid(), 0):
             return None  # (the directory already keeps other users out: not answered)
         if flags & socket.MSG_TRUNC or len(data) > MAX_REQUEST:
             return {"ok": False, "error": f"request too large (at most {MAX_REQUEST} bytes)"}
@@ -353,19 +361,26 @@ class Channel:
             sock.sendto(data, socket.MSG_DONTWAIT, to)  # type: ignore[call-overload]  # (recvmsg's address)
 
 
-def _sender_uid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+def credentials(ancillary: list[tuple[int, int, bytes]]) -> tuple[int, int, int] | None:
+    """
+    The sender's (pid, uid, gid) that the kernel attached to a datagram (``SO_PASSCRED``),
+    from ``recvmsg``'s ancillary data; ``None`` when there are none.
+    """
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= _UCRED.size:
-            _pid, uid, _gid = _UCRED.unpack(data[: _UCRED.size])
-            return int(uid)
+            pid, uid, gid = _UCRED.unpack(data[: _UCRED.size])
+            return int(pid), int(uid), int(gid)
     return None
 
 
-def _remove(path: str, directory: str) -> None:
+def remove(path: str) -> None:
+    """
+    Remove a socket and the private directory it sits in, as far as they are there.
+    """
     with contextlib.suppress(OSError):
         os.unlink(path)
     with contextlib.suppress(OSError):
-        os.rmdir(directory)
+        os.rmdir(os.path.dirname(path))
 
 
 _channel: Channel | None = None

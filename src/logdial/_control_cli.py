@@ -15,15 +15,24 @@ import os
 import re
 import select
 import socket
-import stat
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 
-from ._control import MAX_REQUEST, base_directory, decode, encode
+from ._control import (
+    CREDENTIALS_SPACE,
+    MAX_REQUEST,
+    base_directory,
+    credentials,
+    decode,
+    encode,
+    private_directory,
+    remove,
+)
 from ._notices import notice
+from ._trace import makedirs_private
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
@@ -53,15 +62,6 @@ class Program:
         return next((s for s in self.systems if s.get("system") == name), None)
 
 
-def _private(path: str, uid: int) -> bool:
-    # A directory of ``uid``'s that no one else can enter (not a link to one).
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and (info.st_mode & 0o077) == 0
-
-
 def channels(uid: int | None = None) -> dict[int, str]:
     """
     The live channels of user ``uid`` (default: this one) on this machine: pid -> socket
@@ -80,7 +80,7 @@ def channels(uid: int | None = None) -> dict[int, str]:
         path = fields[7]
         directory, name = os.path.split(path)
         match = _SOCKET_NAME.fullmatch(name)
-        if match is None or not os.path.basename(directory).startswith(prefix) or not _private(directory, uid):
+        if match is None or not os.path.basename(directory).startswith(prefix) or not private_directory(directory, uid):
             continue
         found[int(match[1])] = path
     return found
@@ -125,7 +125,7 @@ def clean_stale(live: dict[int, str], uid: int | None = None, *, older_than: flo
             continue
         for name in names:
             directory = os.path.join(base, name)
-            if not name.startswith(f"logdial-{uid}-") or not _private(directory, uid):
+            if not name.startswith(f"logdial-{uid}-") or not private_directory(directory, uid):
                 continue
             with contextlib.suppress(OSError):
                 inside = os.listdir(directory)
@@ -153,10 +153,7 @@ def _controller_socket() -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        with contextlib.suppress(OSError):
-            os.rmdir(directory)
+        remove(path)
 
 
 def ask(targets: dict[int, str], request: dict[str, object], timeout: float = TIMEOUT) -> dict[int, dict[str, object]]:
@@ -164,9 +161,6 @@ def ask(targets: dict[int, str], request: dict[str, object], timeout: float = TI
     Send ``request`` to each program of ``targets`` (pid -> socket path) until it answers
     or ``timeout`` seconds pass; the answers, by pid (a program that did not answer is missing).
     """
-    import struct
-
-    ucred = struct.Struct("3i")
     answers: dict[int, dict[str, object]] = {}
     if not targets:
         return answers
@@ -188,14 +182,10 @@ def ask(targets: dict[int, str], request: dict[str, object], timeout: float = TI
             ready, _, _ = select.select([sock], [], [], max(0.0, min(next_send, deadline) - time.monotonic()))
             while ready:
                 try:
-                    data, ancillary, _flags, _sender = sock.recvmsg(MAX_REQUEST + 1, socket.CMSG_SPACE(ucred.size))
+                    data, ancillary, _flags, _sender = sock.recvmsg(MAX_REQUEST + 1, CREDENTIALS_SPACE)
                 except (BlockingIOError, InterruptedError):
                     break
-                sender = next(
-                    (ucred.unpack(d[: ucred.size]) for level, kind, d in ancillary
-                     if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(d) >= ucred.size),
-                    None,
-                )  # fmt: skip
+                sender = credentials(ancillary)
                 reply = decode(data)
                 if sender is None or reply is None:
                     continue
@@ -377,16 +367,7 @@ def _trace(args: argparse.Namespace) -> int:
 
     def make() -> None:  # (only once there is a program to trace into it)
         if directory is not None:
-            _makedirs_private(directory)
+            makedirs_private(directory)
 
     what = "tracing stopped" if directory is None else f"tracing into {directory}"
     return _act(args, {"op": "trace", "dir": directory}, what, make)
-
-
-def _makedirs_private(directory: str) -> None:
-    # The directories made on the way are this user's alone (0700), as the trace writer's.
-    parent = os.path.dirname(directory)
-    if parent and parent != directory and not os.path.isdir(parent):
-        _makedirs_private(parent)
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(directory, 0o700)

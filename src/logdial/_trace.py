@@ -21,6 +21,7 @@ __all__ = [
     "FILE_PREFIX",
     "STRING_TABLE_LIMIT",
     "TraceWriter",
+    "makedirs_private",
     "normalise_payload",
     "render_payload",
     "to_json",
@@ -177,7 +178,7 @@ class TraceWriter:
         directory = self.dir
         assert directory is not None
         try:
-            _makedirs_private(directory)
+            makedirs_private(directory)
             rank = self.rank_of()
             prefix = FILE_PREFIX + (f"rank_{rank}_" if rank is not None else "")
             import tempfile  # only once tracing writes: it is slow to import
@@ -292,12 +293,12 @@ def _md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _makedirs_private(directory: str) -> None:
+def makedirs_private(directory: str) -> None:
     # os.makedirs gives its mode to the last directory only; every directory logdial
     # creates for a trace is private (0700), so no one else can list or plant files.
     parent = os.path.dirname(os.path.abspath(directory))
     if not os.path.isdir(parent):
-        _makedirs_private(parent)
+        makedirs_private(parent)
     with contextlib.suppress(FileExistsError):
         os.mkdir(directory, 0o700)
 
