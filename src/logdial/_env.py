@@ -168,7 +168,10 @@ class EnvConfig(Frozen):
             value = env.get(f"{prefix}_{suffix}")
             return value if value is not None and value.strip() else None
 
-        strict, control = get("LOGS_STRICT"), get("LOGS_CONTROL")
+        def switched_on(suffix: str) -> bool:  # 1, true, yes, on (any case, around spaces)
+            value = get(suffix)
+            return value is not None and value.strip().lower() in _TRUE
+
         console = get("LOGS_CONSOLE")
         return cls(
             prefix=prefix,
@@ -176,14 +179,14 @@ class EnvConfig(Frozen):
             out=get("LOGS_OUT"),
             format=get("LOGS_FORMAT"),
             console=None if console is None else console.strip().lower(),
-            strict=strict is not None and strict.strip().lower() in _TRUE,
+            strict=switched_on("LOGS_STRICT"),
             no_color=bool(env.get("NO_COLOR")),
             trace=get("TRACE"),
             ranks=get("LOGS_RANKS"),
             ranks_others=get("LOGS_RANKS_OTHERS"),
             force_color=any(_forces(env.get(name)) for name in ("FORCE_COLOR", "CLICOLOR_FORCE")),
             dumb_terminal=env.get("TERM", "").strip().lower() == "dumb",
-            control=control is not None and control.strip().lower() in _TRUE,
+            control=switched_on("LOGS_CONTROL"),
         )
 
     def name(self, suffix: str = "") -> str:
