@@ -106,13 +106,17 @@ class ControlMethods:
         # ``logs`` the settings) and apply.
         raise NotImplementedError
 
+    def _changed_remotely(self) -> bool:
+        # Under the lock: whether the variables in force are those a remote change made.
+        return self._control_env is not None and self._sources.env is self._control_env
+
     def _control_status(self) -> dict[str, object]:
         """
         What ``logdial ps`` shows of this system.
         """
         with self._lock:
             sources = self._sources
-            remote = self._control_env is not None and sources.env is self._control_env and sources.source == "env"
+            remote = self._changed_remotely() and sources.source == "env"
             status: dict[str, object] = {
                 "system": self.name,
                 "settings": sources.settings.to_string(),
@@ -135,7 +139,7 @@ class ControlMethods:
                     f"{self.name} is not initialised (init() has not run, or reset() undid it): nothing to change yet"
                 )
             env = self._sources.env
-            if self._control_env is None or env is not self._control_env:  # (init() read anew since)
+            if not self._changed_remotely():  # (none yet, or init() read the variables anew since)
                 self._control_start = env
             before = self._describe()
             new_env = env.with_logs(text if text.strip() else None)
@@ -149,7 +153,7 @@ class ControlMethods:
         """
         with self._lock:
             start = self._control_start
-            if start is None or self._control_env is None or self._sources.env is not self._control_env:
+            if start is None or not self._changed_remotely():
                 return []  # (no remote change in force: init() or reset() came after it)
             before = self._describe()
             self._control_variable(start, strict=False)
