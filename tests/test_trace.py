@@ -28,6 +28,7 @@ import pytest
 from tests.traces import Counter, events, line_of_next, md5, only_file, unresolved_stack_frames
 
 from logdial import LogdialError, LogSystem
+from logdial._context import LABEL_KEY
 from logdial._formatting import relative_path
 from logdial._report._tracefile import TraceFormatError, TraceRecord, read_trace
 
@@ -634,6 +635,21 @@ class TestReadTraceRoundTrip:
             TraceRecord(1, "V", "", 1, "a.py", 1, {"rank": 0}).name,
             TraceRecord(1, "V", "", 1, "a.py", 1, {}).metadata,
         )
+
+    def test_labelled_records(self, system: LogSystem, trace_dir: Path) -> None:
+        """
+        A labelled context's records read back with the label beside the event, which
+        stays the record's name (the label key is not an event).
+        """
+        system.set_trace_dir(trace_dir)
+        with system.trace_context(label="étape 3 «x»"):
+            system.trace_structured("mylib_a", lambda: {"k": 1}, payload_fn=lambda: "p")
+        (record,) = events(system.trace_file)
+        expected = ("mylib_a", {"k": 1}, {"mylib_a": {"k": 1}, LABEL_KEY: "étape 3 «x»", "has_payload": md5("p")})
+        assert expected == (record.name, record.metadata, record.envelope)
+        assert '"logdial_label": "étape 3 «x»"' in Path(str(system.trace_file)).read_text(encoding="utf-8")
+        label_first = TraceRecord(1, "V", "", 1, "a.py", 1, {LABEL_KEY: "s", "mylib": [1]})
+        assert ("mylib", "") == (label_first.name, TraceRecord(1, "V", "", 1, "a.py", 1, {LABEL_KEY: "s"}).name)
 
 
 HEADER = 'V0101 00:00:00.000000 1 a.py:1] {"mylib": {}}'

@@ -22,12 +22,12 @@ from tests.subprocesses import child_environ
 from tests.traces import Counter, events, md5, only_file
 
 from logdial import LogSystem
-from logdial._context import CONTEXT_KEYS
+from logdial._context import CONTEXT_KEYS, LABEL_KEY
 from logdial._registry import RESERVED_NAMES
 
 RESERVED_TEXT = (
-    "attempt, compiled_autograd_id, frame_compile_id, frame_id, has_payload, lineno, pathname, payload_filename, "
-    "rank, severity, stack, str, subgraph_name, thread, timestamp"
+    "attempt, compiled_autograd_id, frame_compile_id, frame_id, has_payload, lineno, logdial_label, pathname, "
+    "payload_filename, rank, severity, stack, str, subgraph_name, thread, timestamp"
 )
 
 
@@ -86,9 +86,10 @@ class TestCallbacks:
     def test_reserved_list(self) -> None:
         """
         The reserved names: torch's reserved keys, tlparse's raw.jsonl keys and the
-        envelope keys with a meaning (TRACE_FORMAT.md §3.4).
+        envelope keys with a meaning (TRACE_FORMAT.md §3.4), and the key of a context's label.
         """
         assert RESERVED_TEXT.split(", ") == sorted(RESERVED_NAMES)
+        assert LABEL_KEY in RESERVED_NAMES
 
 
 class TestTraceSetting:
@@ -271,6 +272,105 @@ class TestTraceContextScope:
             for r in records
             if (r.envelope["frame_id"], r.envelope["frame_compile_id"]) != (r.metadata["task"], r.metadata["task"] + 10)
         ]
+
+
+def labels(path: str | None) -> list[tuple[str, object, bool]]:
+    """
+    Each record's event, the label it carries (``None``: none) and whether it has compile ids.
+    """
+    return [(r.name, r.envelope.get(LABEL_KEY), any(k in r.envelope for k in CONTEXT_KEYS)) for r in events(path)]
+
+
+class TestLabelInTrace:
+    """
+    A context's label goes into the trace (``logdial_label``) when it has no compile ids.
+    """
+
+    def test_label_written(self, system: LogSystem, trace_dir: Path) -> None:
+        """
+        Every record made in a labelled context carries the label, and no stack (the
+        label is the context); records outside carry none.
+        """
+        system.set_trace_dir(trace_dir)
+        with system.trace_context(label="step 7"):
+            system.trace_structured("mylib_step", lambda: {"loss": 0.5})
+            system.trace_artifact("plan", lambda: "scan\nfilter")
+        system.trace_structured("mylib_after")
+        records = events(system.trace_file)
+        assert [
+            {"mylib_step": {"loss": 0.5}, LABEL_KEY: "step 7"},
+            {
+                "artifact": {"name": "plan", "encoding": "string"},
+                LABEL_KEY: "step 7",
+                "has_payload": md5("scan\nfilter"),
+            },
+        ] == [r.envelope for r in records[:2]]
+        assert (None, True) == (records[2].envelope.get(LABEL_KEY), "stack" in records[2].envelope)
+
+    def test_nested_and_changed_labels(self, system: LogSystem, trace_dir: Path) -> None:
+        """
+        An inner label replaces the outer one for its block; leaving it restores the outer;
+        one block after another, each record carries its own block's label.
+        """
+        system.set_trace_dir(trace_dir)
+        with system.trace_context(label="epoch 1"):
+            system.trace_structured("mylib_a")
+            for step in range(2):
+                with system.trace_context(label=f"step {step}"):
+                    system.trace_structured("mylib_b")
+            system.trace_structured("mylib_c")
+        assert [
+            ("mylib_a", "epoch 1", False),
+            ("mylib_b", "step 0", False),
+            ("mylib_b", "step 1", False),
+            ("mylib_c", "epoch 1", False),
+        ] == labels(system.trace_file)
+
+    def test_compile_ids_win(self, system: LogSystem, trace_dir: Path) -> None:
+        """
+        A label beside compile ids (given together, or nested either way) is not written:
+        such a record is filed by its compile id, as torch's are; suppress_context writes
+        neither.
+        """
+        system.set_trace_dir(trace_dir)
+        with system.trace_context(label="step 1", frame_id=0, frame_compile_id=0):
+            system.trace_structured("mylib_a")
+        with system.trace_context(label="step 2"):
+            with system.trace_context(frame_id=1, frame_compile_id=0):
+                system.trace_structured("mylib_b")
+            system.trace_structured("mylib_c", suppress_context=True)
+        with system.trace_context(compiled_autograd_id=0), system.trace_context(label="step 3"):
+            system.trace_structured("mylib_d")
+        assert [
+            ("mylib_a", None, True),
+            ("mylib_b", None, True),
+            ("mylib_c", None, False),
+            ("mylib_d", None, True),
+        ] == labels(system.trace_file)
+
+    @pytest.mark.parametrize(
+        "label", ['say "hi"', "<script>alert(1)</script>", "größe ✓ 日本", "a\\b ] {x}: 1", "", " "]
+    )
+    def test_any_printable_text(self, system: LogSystem, trace_dir: Path, label: str) -> None:
+        """
+        Quotes, markup, non-ASCII, JSON and glog syntax, empty: the label reads back as given.
+        """
+        system.set_trace_dir(trace_dir)
+        with system.trace_context(label=label):
+            system.trace_structured("mylib_x")
+        assert [("mylib_x", label, False)] == labels(system.trace_file)
+
+    @pytest.mark.parametrize("label", ["two\nlines", "cr\r", "nul\x00", "esc\x1b[31m", "sep\u2028"])
+    def test_control_characters_refused(self, system: LogSystem, trace_dir: Path, label: str) -> None:
+        """
+        A label with a control or separator character is refused when trace_context is
+        called, before anything is written.
+        """
+        system.set_trace_dir(trace_dir)
+        message = f"trace context label must be a printable string, not {label!r}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            system.trace_context(label=label)
+        assert not trace_dir.exists()
 
 
 class TestContextInLogLines:

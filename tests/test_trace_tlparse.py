@@ -6,6 +6,7 @@ parse with zero failures of any kind, also under ``--strict``, and say what it s
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -31,6 +32,7 @@ from tests.test_trace import (
 from tests.traces import md5
 
 from logdial import LogSystem
+from logdial._context import LABEL_KEY
 from logdial._report._tracefile import TraceRecord, read_trace
 from logdial.demo._pipeline import toy_fn
 
@@ -62,10 +64,11 @@ def accepted(trace: Path, out: Path) -> Report:
 def expected_stats(records: list[TraceRecord]) -> dict[str, int]:
     """
     What tlparse should count for ``records``: every record but the ``str`` ones ok, and
-    each custom (``mylib_``) key unknown. Nothing else: no failure of any kind.
+    each custom (``mylib_``) key and each context label (``logdial_label``) unknown.
+    Nothing else: no failure of any kind.
     """
     ok = sum(r.name != "str" for r in records)
-    unknown = sum(r.name.startswith("mylib_") for r in records)
+    unknown = sum(r.name.startswith("mylib_") for r in records) + sum(LABEL_KEY in r.envelope for r in records)
     return {"ok": ok, **({"unknown": unknown} if unknown else {})}
 
 
@@ -395,7 +398,7 @@ class TestFocusedTraces:
         trace = Path(str(logs.trace_file))
         records = list(read_trace(trace))
         report = accepted(trace, tmp_path / "out")
-        assert {"ok": 8, "unknown": 2} == expected_stats(records) == report.stats
+        assert {"ok": 8, "unknown": 3} == expected_stats(records) == report.stats
         expected = {
             "[-/-]": [],
             "[0/0]": ["plan", "report", "compilation_metrics"],
@@ -403,6 +406,39 @@ class TestFocusedTraces:
             "[!3/1/0]": ["compiled_autograd_graph"],
         }
         assert expected == compile_directory(report.out)
+
+    def test_labels(self, tmp_path: Path) -> None:
+        """
+        The same events with and without labels (nested, changed, quotes, markup,
+        non-ASCII): no failure, the same ok count and the same files; each label only one
+        more unknown field, kept in raw.jsonl.
+        """
+        names = ["step 0", 'say "hi"', "<b>größe</b> ✓"]
+
+        def write(directory: Path, labelled: bool) -> Path:
+            logs = LogSystem("tltest")
+            logs.set_trace_dir(directory)
+            try:
+                for name in names:
+                    with logs.trace_context(label=name) if labelled else contextlib.nullcontext():
+                        logs.trace_structured("mylib_step", lambda: {"n": 1}, expect_trace_id=False)
+                        logs.trace_artifact("plan", lambda: "scan\nfilter")
+                        with logs.trace_context(label="inner") if labelled else contextlib.nullcontext():
+                            logs.trace_structured("link", lambda: {"name": "r", "url": "https://example.invalid/"})
+                return Path(str(logs.trace_file))
+            finally:
+                logs.reset()
+
+        plain, labelled = write(tmp_path / "plain", False), write(tmp_path / "labelled", True)
+        records = list(read_trace(labelled))
+        with_label = [r.envelope[LABEL_KEY] for r in records if LABEL_KEY in r.envelope]
+        assert [label for name in names for label in (name, name, "inner")] == with_label
+        before, after = accepted(plain, tmp_path / "out_plain"), accepted(labelled, tmp_path / "out_labelled")
+        assert {"ok": 9, "unknown": 3} == before.stats
+        assert {"ok": 9, "unknown": 12} == expected_stats(records) == after.stats
+        assert compile_directory(before.out) == compile_directory(after.out)
+        rows = [json.loads(line) for line in (after.out / "raw.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+        assert with_label == [row[LABEL_KEY] for row in rows]
 
 
 class TestRanks:

@@ -12,13 +12,17 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs import tim
 if TYPE_CHECKING:
     from typing import Final
 
-__all__ = ["CONTEXT_FIELDS", "CONTEXT_KEYS", "TraceContext"]
+__all__ = ["CONTEXT_FIELDS", "CONTEXT_KEYS", "LABEL_KEY", "TraceContext"]
 
 #: The envelope keys a context contributes to each trace record, in tlparse's names.
 CONTEXT_KEYS: Final = ("compiled_autograd_id", "frame_id", "frame_compile_id", "attempt")
 #: The fields of a context a log record carries (JSON lines, record attributes), in this
 #: order, when they are set.
 CONTEXT_FIELDS: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
+#: The envelope key that carries a context's label when it has no compile ids, so the
+#: report files the record under the label. Neither torch nor tlparse uses the key: tlparse
+#: 0.4.3 counts it as an unknown field and keeps it in raw.jsonl (no failure, the same ``ok``).
+LABEL_KEY: Final = "logdial_label"
 
 _U32: Final = 1 << 32
 

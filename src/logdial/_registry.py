@@ -21,12 +21,13 @@ RESERVED: Final = frozenset({"all", "help"})
 
 
 #: Names trace_structured refuses (here, with the other rules on names, not with the trace
-#: writer, which is imported only when a program traces): tlparse (or torch) gives these keys a meaning of their own.
+#: writer, which is imported only when a program traces): tlparse (or torch) gives these keys a meaning of their own;
+#: logdial_label (_context.LABEL_KEY) carries a trace context's label.
 RESERVED_NAMES: Final = frozenset(
     {
         "rank", "compiled_autograd_id", "frame_id", "frame_compile_id", "attempt", "severity",
         "timestamp", "pathname", "thread", "lineno", "subgraph_name", "has_payload", "stack",
-        "str", "payload_filename",
+        "str", "payload_filename", "logdial_label",
     }
 )  # fmt: skip
 

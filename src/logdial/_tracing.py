@@ -10,7 +10,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 
-from ._context import TraceContext, new_var
+from ._context import LABEL_KEY, TraceContext, new_var
 from ._forks import held, in_forked_child
 from ._registry import RESERVED_NAMES
 from ._trace import TraceWriter, caller_location, metadata_object, render_payload
@@ -104,7 +104,9 @@ class Tracer:
         record: dict[str, object] = {name: envelope}
         if not suppress_context:
             record.update(context.ids)  # (envelope() without its copy)
-            if expect_trace_id and context.empty:
+            if context.label is not None and not context.ids:  # a system's own contexts: the report files by label
+                record[LABEL_KEY] = context.label
+            elif expect_trace_id and context.empty:
                 record["stack"] = self.stack()
         try:
             text = None if payload is None else render_payload(payload)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from .._context import CONTEXT_KEYS
+from .._context import CONTEXT_KEYS, LABEL_KEY
 from .._errors import LogdialError
 
 __all__ = ["TraceFormatError", "TraceRecord", "read_trace"]
@@ -21,7 +21,7 @@ _HEADER: Final = re.compile(
     rb"(?P<level>[VIWEC])(?P<date>\d{4} \d{2}:\d{2}:\d{2}\.\d{6}) (?P<pid>\d+) "
     rb"(?P<path>[^:]+):(?P<line>\d+)\] (?P<json>.+)"
 )
-_NOT_EVENTS: Final = frozenset({*CONTEXT_KEYS, "rank", "has_payload", "stack"})
+_NOT_EVENTS: Final = frozenset({*CONTEXT_KEYS, LABEL_KEY, "rank", "has_payload", "stack"})
 
 
 class TraceFormatError(LogdialError, ValueError):
