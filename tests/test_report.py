@@ -24,6 +24,7 @@ from logdial import LogSystem
 from logdial._report import ReportError, find_traces, write_report
 from logdial._report._highlight import guess_language, highlight
 from logdial._report._html import safe_url
+from logdial._report._model import LABEL_LIMIT, OTHER_CONTEXTS
 from logdial._report._tracefile import TraceFormatError, TraceRecord, read_trace
 
 # Strings that would run script if the report let trace text through as markup.
@@ -533,6 +534,123 @@ class TestRanks:
         )
         assert ["2", "10", "7"] == [report.meta["ranks"][row[2]] for row in report.rows]
         assert ["2", "10"] == [cells[0] for cells in report.page.table("files").values()]
+
+
+class TestLabels:
+    """
+    The events of a labelled context (a system without compile ids) show under the
+    label, as a context of its own, wherever contexts show.
+    """
+
+    def test_events_under_their_label(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
+        """
+        Tables, filters, timeline, rows and details name the label; compile ids and
+        records outside any context are unchanged; labels come after compile ids, in
+        order of first appearance.
+        """
+        logs = tracer()
+        logs.trace_structured("mylib_outside", expect_trace_id=False)
+        with logs.trace_context(label="step 0"):
+            logs.trace_structured("mylib_step", const({"n": 0}))
+            logs.trace_artifact("plan", const("scan"))
+        with logs.trace_context(label="step 1"):
+            logs.trace_structured("mylib_step", const({"n": 1}))
+            with logs.trace_context(label="inner"):
+                logs.trace_structured("mylib_inner")
+        with logs.trace_context(label="step 2", frame_id=0, frame_compile_id=0):
+            logs.trace_structured("mylib_compiled")
+        report = Report([tmp_path / "trace"], tmp_path / "out")
+        expected = {"[-/-]": ["1"], "[0/0]": ["1"], "[step 0]": ["2"], "[step 1]": ["1"], "[inner]": ["1"]}
+        table = report.page.table("by-context")
+        assert (expected, list(expected)) == (table, list(table))
+        names = [c[0] for c in report.meta["contexts"]]
+        contexts = ["[-/-]", "[step 0]", "[step 0]", "[step 1]", "[inner]", "[0/0]"]
+        assert contexts == [names[row[3]] for row in report.rows]
+        lanes = [a["title"] for tag, a in report.page.tags if "lane-label" in (a.get("class") or "")]
+        assert [f"{c}: {n[0]} events" for c, n in expected.items()] == lanes
+        options = re.findall(r'<option value="c:\d+">([^<]*)</option>', report.page.source)
+        assert [f"{c} ({n[0]})" for c, n in expected.items()] == options
+        assert ("5", "-1") == (report.page.text["total-contexts"], str(report.meta["contexts"][1][1]))
+        step = _section("".join(page.source for page in report.details), 1)
+        assert (['<span class="ctx">[step 0]</span>'], False) == (
+            re.findall(r'<span class="ctx">[^<]*</span>', step),
+            "logdial_label" in step,
+        )
+        assert '{\n  "n": 0\n}' == report.detail_text(1, "metadata")
+
+    def test_hostile_labels_are_text(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
+        """
+        Labels holding markup, quotes and non-ASCII text show as that text: no tag or
+        attribute from them on any page, and each reads back intact.
+        """
+        labels = [*HOSTILE, "say \"hi\" & 'bye'", "größe ✓ 日本 🙂"]
+        logs = tracer()
+        for label in labels:
+            with logs.trace_context(label=label):
+                logs.trace_structured("mylib_x", const({"label": label}))
+        report = Report([tmp_path / "trace"], tmp_path / "out")
+        for page in [report.page, *report.details]:
+            assert set() == {tag for tag, _ in page.tags} & {"img", "script", "b"} - (
+                {"script"} if page is report.page else set()
+            )
+            assert [] == [k for _, a in page.tags for k in a if k.startswith("on")]
+        shown = [f"[{label}]" for label in labels]
+        assert shown == [c[0] for c in report.meta["contexts"]]
+        assert shown == list(report.page.table("by-context"))
+        assert set(shown) <= {a.get("data-key") for tag, a in report.page.tags if tag == "tr"}
+
+    def test_label_that_reads_like_a_compile_id(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
+        """
+        A label ``0/0`` beside a real compile ``[0/0]``: two contexts, told apart.
+        """
+        logs = tracer()
+        with logs.trace_context(frame_id=0, frame_compile_id=0):
+            logs.trace_structured("mylib_compiled")
+        with logs.trace_context(label="0/0"):
+            logs.trace_structured("mylib_labelled")
+        report = Report([tmp_path / "trace"], tmp_path / "out")
+        assert {"[0/0]": ["1"], "[label: 0/0]": ["1"]} == report.page.table("by-context")
+
+    def test_hand_written_labels(self, tmp_path: Path) -> None:
+        """
+        What the writer never writes: control characters show escaped, a huge label is
+        cut short (labels alike up to the cut are one context), a label that is not a
+        string is ignored, and compile ids win over a label.
+        """
+        huge = "x" * 100_000
+        (tmp_path / "t.log").write_text(
+            _line("0101 00:00:00.000000", {"a_x": {}, "logdial_label": "two\nlines\x1b[31m"})
+            + _line("0101 00:00:00.000001", {"a_x": {}, "logdial_label": huge})
+            + _line("0101 00:00:00.000002", {"a_x": {}, "logdial_label": huge + "y"})
+            + _line("0101 00:00:00.000003", {"a_x": {}, "logdial_label": 7})
+            + _line("0101 00:00:00.000004", {"a_x": {}, "logdial_label": "s", "frame_id": 3})
+        )
+        report = Report([tmp_path / "t.log"], tmp_path / "out")
+        cut = "[" + "x" * 199 + "…]"
+        assert {"[-/-]": ["1"], "[3/-]": ["1"], "[two\\nlines\\x1b[31m]": ["1"], cut: ["2"]} == report.page.table(
+            "by-context"
+        )
+
+    def test_number_of_labels_is_bounded(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
+        """
+        A label per step: the first ``LABEL_LIMIT - 1`` labels are contexts of their own,
+        the events of later ones show under ``(other contexts)``; a known label stays its own.
+        """
+        logs = tracer()
+        for step in range(LABEL_LIMIT + 4):
+            with logs.trace_context(label=f"step {step}"):
+                logs.trace_structured("mylib_step")
+        with logs.trace_context(label="step 0"):
+            logs.trace_structured("mylib_step")
+        report = Report([tmp_path / "trace"], tmp_path / "out")
+        table = report.page.table("by-context")
+        assert (LABEL_LIMIT, ["2"], [f"step {LABEL_LIMIT - 2}"], ["5"]) == (
+            len(table),
+            table["[step 0]"],
+            [k[1:-1] for k in table][-2:-1],
+            table[OTHER_CONTEXTS],
+        )
+        assert OTHER_CONTEXTS == list(table)[-1]
 
 
 class TestEscaping:

@@ -27,7 +27,7 @@ from ._html import (
     summary_html,
     timeline_html,
 )
-from ._model import Clock, Event, Source, Summary, describe, ids_of
+from ._model import Clock, Event, Source, Summary, describe
 from ._tracefile import TraceRecord, read_trace
 
 __all__ = ["ReportError", "find_traces", "write_report"]
@@ -185,7 +185,7 @@ def _events(sources: Sequence[Source], summary: Summary, bar: _Progress | None) 
             record=record,
             source=source,
             rank="-" if rank is None else str(rank),
-            ids=ids_of(record.envelope),
+            ids=summary.ids_of(record.envelope),  # (a label is a context of its own)
             seconds=seconds,
             kind=kind,
             kind_number=summary.kind_number(kind),

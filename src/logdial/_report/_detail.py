@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from .._context import CONTEXT_KEYS
+from .._context import CONTEXT_KEYS, LABEL_KEY
 from ._assets import DETAIL_CSS, csp
 from ._highlight import guess_language, highlight
 from ._html import GENERATOR, e, kind_badge, link_html, size
@@ -33,7 +33,7 @@ PAGE_EVENTS: Final = 250
 PAGE_BYTES: Final = 2 << 20
 _STACK_FRAMES: Final = 200
 # Envelope keys that are not the event's own: the metadata block leaves them out.
-_NOT_EVENT: Final = frozenset({*CONTEXT_KEYS, "rank", "has_payload", "stack"})
+_NOT_EVENT: Final = frozenset({*CONTEXT_KEYS, LABEL_KEY, "rank", "has_payload", "stack"})
 
 
 @dataclass(frozen=True, slots=True)

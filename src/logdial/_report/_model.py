@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from .._context import CONTEXT_KEYS, LABEL_KEY
 from ._tracefile import TraceRecord
 
 __all__ = [
+    "LABEL_CHARS",
+    "LABEL_LIMIT",
     "METRICS_KINDS",
+    "OTHER_CONTEXTS",
     "Clock",
     "Event",
     "Ids",
@@ -20,6 +25,7 @@ __all__ = [
     "Summary",
     "describe",
     "ids_of",
+    "label_ids",
     "rank_order",
     "seconds_of",
 ]
@@ -35,7 +41,20 @@ TOO_DEEP: Final = "(nested too deeply to show)"
 METRICS_KINDS: Final = ("compilation_metrics", "bwd_compilation_metrics", "aot_autograd_backward_compilation_metrics")
 #: How many failures and links the summary lists (the event table has them all).
 LISTED: Final = 200
+#: How many distinct labels (``trace_context(label=...)`` of a system without compile ids)
+#: the report shows as contexts: the events of labels past the last but one show under
+#: ``(other contexts)``, so that a label per step does not grow the report without bound.
+LABEL_LIMIT: Final = 4096
+#: The context the events of labels past ``LABEL_LIMIT`` show under.
+OTHER_CONTEXTS: Final = "(other contexts)"
+#: The longest label the report shows; a longer one is cut short (and shares its context
+#: with the labels that start alike).
+LABEL_CHARS: Final = 200
 _NO_ID: Final = -1
+# Labels sort after every compile id, in order of first appearance.
+_LABEL_ORDER: Final = 1 << 32
+# A label that reads like a compile id (``0/1``) must not look like one in the report.
+_LIKE_AN_ID: Final = re.compile(r"!?[-?\d]+/[-?\d]+(/[-?\d]+)?(_\d+)?")
 # Days before each month in a leap year: the trace has no year, and 02-29 must parse.
 _DAYS_BEFORE: Final = (0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335)
 _YEAR: Final = 366 * 86400
@@ -57,6 +76,9 @@ class Ids:
     compile: str
     previous: str
     order: tuple[int, int, int, int]
+
+
+_OTHER: Final = Ids(OTHER_CONTEXTS, "", "", (_LABEL_ORDER, LABEL_LIMIT, 0, 0))
 
 
 def _id(envelope: dict[str, object], key: str) -> tuple[str, int]:
@@ -87,6 +109,23 @@ def ids_of(envelope: dict[str, object]) -> Ids:
     in_compile = "compiled_autograd_id" in envelope or "frame_id" in envelope or "frame_compile_id" in envelope
     previous = f"[{head}{frame}/{c - 1}]" if c > 0 else ""
     return Ids(f"[{head}{frame}/{compile_}{tail}]", whole if in_compile else "", previous, (a, f, c, t))
+
+
+def label_ids(label: str, number: int) -> Ids:
+    """
+    The ids of the events of a label, the ``number``-th the report has seen: the label as
+    log lines show it (control characters escaped, cut at ``LABEL_CHARS``), after every
+    compile id, in order of first appearance.
+
+    >>> label_ids("step 7", 0).display, label_ids("0/1", 1).display, label_ids("a\\tb", 2).display
+    ('[step 7]', '[label: 0/1]', '[a\\\\tb]')
+    """
+    if not label.isprintable():  # (refused by TraceContext; a trace written otherwise may hold them)
+        label = label.encode("unicode_escape").decode("ascii")
+    if len(label) > LABEL_CHARS:
+        label = label[: LABEL_CHARS - 1] + "…"
+    shown = f"[label: {label}]" if _LIKE_AN_ID.fullmatch(label) else f"[{label}]"
+    return Ids(shown, "", "", (_LABEL_ORDER, number, 0, 0))
 
 
 def seconds_of(time: str) -> float:
@@ -236,6 +275,24 @@ class Summary:
     context_ids: list[Ids] = field(default_factory=list)
     compile_numbers: dict[str, int] = field(default_factory=dict)
     rank_numbers: dict[str, int] = field(default_factory=dict)
+    _labels: dict[str, Ids] = field(default_factory=dict)  # label -> its ids (at most LABEL_LIMIT - 1)
+
+    def ids_of(self, envelope: dict[str, object]) -> Ids:
+        """
+        The ids of a record's envelope (``ids_of``), or, for a record with a label and no
+        compile ids, its label's (at most ``LABEL_LIMIT - 1`` labels, then ``(other contexts)``).
+        """
+        label = envelope.get(LABEL_KEY)
+        if not isinstance(label, str) or any(key in envelope for key in CONTEXT_KEYS):
+            return ids_of(envelope)
+        label = label[: LABEL_CHARS + 1]  # (labels that show alike are one context: a huge one costs no more)
+        ids = self._labels.get(label)
+        if ids is None:
+            number = len(self._labels)
+            if number >= LABEL_LIMIT - 1:
+                return _OTHER
+            ids = self._labels[label] = label_ids(label, number)
+        return ids
 
     def kind_number(self, kind: str) -> int:
         """
