@@ -439,6 +439,9 @@ class TestFocusedTraces:
         assert compile_directory(before.out) == compile_directory(after.out)
         rows = [json.loads(line) for line in (after.out / "raw.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
         assert with_label == [row[LABEL_KEY] for row in rows]
+        readme = " ".join(README.read_text(encoding="utf-8").split())
+        assert "the same `ok` count; it counts each `logdial_label` as one `unknown` field" in readme
+        assert "trace files still carry torch's name, `dedicated_log_torch_trace_*.log`" in readme
 
 
 class TestRanks:
