@@ -16,6 +16,7 @@ from typing import Final, TextIO
 from .._errors import ReportError
 from .._trace import FILE_PREFIX
 from ._detail import PAGE_BYTES, PAGE_EVENTS, PayloadView, detail_end, detail_html, detail_start
+from ._divergence import Divergence, divergence_html
 from ._html import (
     GENERATOR,
     data_end,
@@ -124,7 +125,7 @@ def write_report(
     bar = _Progress(sources, stream) if (stream.isatty() if progress is None else progress) else None
     try:
         with tempfile.TemporaryDirectory(prefix=".logdial-report-", dir=out) as work:
-            _build(sources, Path(work), bar)
+            _build(sources, Path(work), bar, out)
             _install(Path(work), out)
     except BaseException:
         if bar is not None:
@@ -172,8 +173,12 @@ def _install(work: Path, out: Path) -> None:
 def _events(sources: Sequence[Source], summary: Summary, bar: _Progress | None) -> Iterator[Event]:
     streams = [_stream(source, bar) for source in sources]
     merged = heapq.merge(*streams, key=lambda item: item[0]) if len(streams) > 1 else streams[0]
-    for index, (seconds, source, record) in enumerate(merged):
+    index = -1
+    for seconds, source, record in merged:
         kind = record.name
+        if kind == "str" and summary.intern(source.index, record.metadata):
+            continue  # the string table, not an event
+        index += 1
         rank = record.envelope.get("rank")
         if not isinstance(rank, int) or isinstance(rank, bool) or rank < 0:
             rank = source.rank
@@ -201,11 +206,13 @@ def _stream(source: Source, bar: _Progress | None) -> Iterator[tuple[float, Sour
         yield clock(record.time), source, record
 
 
-def _build(sources: Sequence[Source], work: Path, bar: _Progress | None) -> None:
+def _build(sources: Sequence[Source], work: Path, bar: _Progress | None, out: Path) -> None:
     # The table's rows (JSON) stream into a part file and the details into the detail
-    # pages while the summary adds up; the main page is then put together: head,
-    # summary and timeline (which need the totals), the table, the rows' data.
+    # pages while the summary and the ranks' divergence add up; the main page is then
+    # put together: head, summary, divergence and timeline (which need the totals), the
+    # table, the rows' data. Links are checked from out, where the report goes.
     summary = Summary()
+    divergence = Divergence()
     rows_path = work / "rows.part"
     with (
         open(rows_path, "w", encoding="utf-8", errors="backslashreplace", newline="\n", buffering=_BUFFER) as rows,
@@ -213,16 +220,21 @@ def _build(sources: Sequence[Source], work: Path, bar: _Progress | None) -> None
     ):
         for event in _events(sources, summary, bar):
             summary.add(event)
+            divergence.add(event)
             what = describe(event.record)
             view = _payload_view(event, work)
             strings = summary.strings.get(event.source.index, {})
-            page = pages.write(detail_html(event, what, strings, view, summary.first_seconds))
+            page = pages.write(
+                detail_html(event, what, strings, view, summary.first_seconds, root=out), event.kind_number
+            )
             rows.write(("," if event.index else "") + row_json(event, what, page, summary) + "\n")
     with open(
         work / "index.html", "w", encoding="utf-8", errors="backslashreplace", newline="\n", buffering=_BUFFER
     ) as index:
-        index.write(page_start(sources))
-        index.write(summary_html(summary, sources))
+        diverged = divergence_html(divergence, summary)
+        index.write(page_start(sources, len(summary.kind_names()), bool(diverged)))
+        index.write(summary_html(summary, sources, out))
+        index.write(diverged)
         index.writelines(timeline_html(summary))
         index.write(events_start(summary))
         index.write(data_start(summary))
@@ -236,14 +248,16 @@ def _build(sources: Sequence[Source], work: Path, bar: _Progress | None) -> None
 class _DetailPages:
     """
     The detail pages ``events/p<N>.html``, written one after another: a page is closed
-    when it holds ``PAGE_EVENTS`` events or ``PAGE_BYTES`` characters.
+    when it holds ``PAGE_EVENTS`` events or ``PAGE_BYTES`` characters. A page is kept
+    until it is closed, so that its head can colour the kinds on it.
     """
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir()
         self._directory = directory
         self._number = 0
-        self._stream: TextIO | None = None
+        self._parts: list[str] = []
+        self._kinds: set[int] = set()
         self._events = 0
         self._chars = 0
 
@@ -253,21 +267,12 @@ class _DetailPages:
     def __exit__(self, *exc: object) -> None:
         self._close()
 
-    def write(self, text: str) -> int:
+    def write(self, text: str, kind: int) -> int:
         """
-        Add one event's detail; return the number of the page it is on.
+        Add one event's detail (of kind number ``kind``); return the number of the page it is on.
         """
-        if self._stream is None:
-            self._stream = open(  # noqa: SIM115 (closed by _close, when the page is full or at the end)
-                self._directory / f"p{self._number}.html",
-                "w",
-                encoding="utf-8",
-                errors="backslashreplace",  # (a file name that is not UTF-8)
-                newline="\n",
-                buffering=_BUFFER,
-            )
-            self._stream.write(detail_start(self._number))
-        self._stream.write(text)
+        self._parts.append(text)
+        self._kinds.add(kind)
         self._events += 1
         self._chars += len(text)
         number = self._number
@@ -278,10 +283,21 @@ class _DetailPages:
         return number
 
     def _close(self) -> None:
-        if self._stream is not None:
-            self._stream.write(detail_end())
-            self._stream.close()
-            self._stream = None
+        if not self._parts:
+            return
+        with open(
+            self._directory / f"p{self._number}.html",
+            "w",
+            encoding="utf-8",
+            errors="backslashreplace",  # (a file name that is not UTF-8)
+            newline="\n",
+            buffering=_BUFFER,
+        ) as stream:
+            stream.write(detail_start(self._number, self._kinds))
+            stream.writelines(self._parts)
+            stream.write(detail_end())
+        self._parts = []
+        self._kinds = set()
 
 
 def _payload_view(event: Event, work: Path) -> PayloadView | None:

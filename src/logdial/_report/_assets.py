@@ -3,18 +3,53 @@
 from __future__ import annotations
 
 import base64
+import colorsys
 import hashlib
+from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["CSS", "DETAIL_CSS", "JS", "PALETTE", "csp"]
+__all__ = ["CSS", "DETAIL_CSS", "DISTINCT_COLOURS", "JS", "PALETTE", "colour_css", "csp", "kind_colour"]
 
-#: Mark colours, by kind number modulo their count (Tableau 10 and two more).
+#: The first twelve kinds' colours (Tableau 10 and two more); later kinds get hues of
+#: their own (``kind_colour``), so that no two kinds share a colour.
 PALETTE: Final = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
     "#b07aa1", "#ff9da7", "#9c755f", "#8c8c8c", "#1f77b4", "#17becf",
 )  # fmt: skip
+# Later kinds: 144 hues, visited 89 steps apart (consecutive Fibonacci numbers: about a
+# golden angle), at ten lightness and saturation levels, dark enough for white text.
+_HUES: Final = 144
+_HUE_STEP: Final = 89
+_LEVELS: Final = tuple((light, sat) for sat in (0.62, 0.9) for light in (0.40, 0.30, 0.47, 0.35, 0.25))
+#: How many kinds have colours of their own; later ones reuse them, in the same order.
+DISTINCT_COLOURS: Final = len(PALETTE) + _HUES * len(_LEVELS)
 
-_COLOURS: Final = "\n".join(f".k{i}{{fill:{c}}} .sw.k{i},.kind.k{i}{{background:{c}}}" for i, c in enumerate(PALETTE))
+
+def kind_colour(number: int) -> str:
+    """
+    The colour of kind ``number``: the palette's, then hues about a golden angle apart;
+    the first ``DISTINCT_COLOURS`` kinds each have their own.
+
+    >>> kind_colour(0), kind_colour(12), kind_colour(13)
+    ('#4e79a7', '#a52727', '#274ca5')
+    """
+    if number < len(PALETTE):
+        return PALETTE[number]
+    n = (number - len(PALETTE)) % (_HUES * len(_LEVELS))
+    hue = (n * _HUE_STEP) % _HUES / _HUES
+    lightness, saturation = _LEVELS[n // _HUES]
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, saturation)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def colour_css(numbers: Iterable[int]) -> str:
+    """
+    The style rules that colour the marks, swatches and labels of the kinds ``numbers``.
+    """
+    return "".join(
+        f".k{i}{{fill:{c}}} .sw.k{i},.kind.k{i}{{background:{c}}}\n" for i in numbers for c in (kind_colour(i),)
+    )
+
 
 CSS: Final = (
     """
@@ -69,14 +104,14 @@ svg .mark.cur{stroke:#000;stroke-width:2;opacity:1}
 .filters select,.filters input{font:inherit;padding:3px 6px;border:1px solid #b9c1cd;border-radius:5px;background:#fff}
 .filters input{min-width:260px}
 .filters .count{color:var(--muted)}
-.split{display:grid;grid-template-columns:minmax(0,1.5fr) minmax(0,1fr);gap:14px;align-items:start}
+.split{display:grid;grid-template-columns:minmax(0,1.5fr) minmax(0,1fr);gap:14px;align-items:stretch}
 .table-wrap{background:var(--card);border:1px solid var(--line);border-radius:8px;max-height:75vh;min-height:120px;
 overflow:auto}
 #event-table{width:100%;font-size:12.5px;table-layout:fixed}
 #event-table col.c-i{width:60px}#event-table col.c-t{width:128px}#event-table col.c-s{width:80px}
 #event-table col.c-r{width:44px}#event-table col.c-x{width:68px}#event-table col.c-k{width:158px}
 #event-table col.c-p{width:70px}
-@media (max-width:1300px){.split{grid-template-columns:minmax(0,1fr)}#detail{position:static}}
+@media (max-width:1300px){.split{grid-template-columns:minmax(0,1fr)}#detail-frame{flex:none;height:calc(75vh - 90px)}}
 #event-table th{z-index:1}
 #event-table tbody tr{cursor:pointer;height:22px}
 #event-table tbody tr.pad{cursor:default;height:auto}
@@ -87,20 +122,21 @@ overflow:auto}
 #event-table td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding-top:0;padding-bottom:0;height:22px}
 #event-table td.t{font-variant-numeric:tabular-nums}
 #event-table a{color:var(--accent);text-decoration:none}
-#detail{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px;position:sticky;
-top:8px;min-height:120px}
+#detail{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px;display:flex;
+flex-direction:column;min-width:0;min-height:120px}
 #detail .hint{color:var(--muted)}
 .note{color:#8a5a00;font-size:12.5px}
 .related{display:flex;flex-direction:column;gap:3px;margin:4px 0 8px;font-size:13px}
 .related a{color:var(--accent);text-decoration:none}
-#detail-frame{display:block;width:100%;height:calc(75vh - 90px);min-height:300px;border:0;
-border-top:1px solid var(--line)}
+#detail-frame{display:block;width:100%;flex:1 1 0;min-height:300px;border:0;border-top:1px solid var(--line)}
 #detail-frame[hidden]{display:none}
+.findings{margin:0 0 6px;padding-left:20px;color:#8a2a00}
+.same{color:#2a6a2a;margin:0 0 6px}
+td.zero{color:#b3261e;font-weight:600}
 #tip{position:fixed;z-index:10;max-width:480px;padding:4px 8px;background:#1d2330;color:#fff;border-radius:4px;
 font-size:12px;pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 #tip[hidden]{display:none}
 """
-    + _COLOURS
     + "\n"
 )
 
@@ -130,7 +166,6 @@ ol.stack{margin:0;padding-left:22px;font:12px/1.5 ui-monospace,SFMono-Regular,Me
 .hc{color:#6a737d;font-style:italic}.hs{color:#0a7d32}.hd{color:#8250df}.hn{color:#b35900}
 .hk{color:#cf222e;font-weight:600}.hm{color:#0550ae;font-weight:600}.hb{color:#6f42c1}.hf{color:#0550ae}.hy{color:#953800}
 """
-    + _COLOURS
     + "\n"
 )
 
@@ -174,6 +209,18 @@ JS: Final = r"""
     }
     return hay[i];
   }
+  function fitKinds() {
+    // The kind column as wide as the widest kind's label (within bounds): none is cut short.
+    var box = el("div"), widest = 0;
+    box.style.position = "absolute";
+    box.style.visibility = "hidden";
+    KINDS.forEach(function (k, n) { box.appendChild(el("div")).appendChild(el("span", "kind k" + n, k || "(none)")); });
+    document.body.appendChild(box);
+    box.querySelectorAll(".kind").forEach(function (s) { widest = Math.max(widest, s.getBoundingClientRect().width); });
+    box.remove();
+    var width = Math.ceil(Math.min(Math.max(widest + 18, 80), 420));
+    document.querySelector("#event-table col.c-k").style.width = width + "px";
+  }
   function parse(select) {
     var v = select.value;
     return v ? [v.charAt(0), Number(v.slice(2))] : null;
@@ -208,7 +255,7 @@ JS: Final = r"""
     tr.appendChild(el("td", "n", r[1]));
     tr.appendChild(el("td", "", RANKS[r[2]]));
     tr.appendChild(el("td", "", CTX[r[3]][0]));
-    tr.appendChild(el("td")).appendChild(el("span", "kind k" + (r[4] % meta.colours), kindName(r)));
+    tr.appendChild(el("td")).appendChild(el("span", "kind k" + r[4], kindName(r))).title = kindName(r);
     var what = tr.appendChild(el("td", "what", r[5]));
     what.title = r[5];
     tr.appendChild(el("td", "n", r[6] < 0 ? "" : size(r[6])));
@@ -338,6 +385,7 @@ JS: Final = r"""
   text.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 150); });
   byId("f-clear").addEventListener("click", function () { setFilters("", "", ""); });
   window.addEventListener("hashchange", fromHash);
+  fitKinds();
   apply();
   fromHash();
 })();

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from .._context import CONTEXT_KEYS, LABEL_KEY
-from ._assets import DETAIL_CSS, csp
+from ._assets import DETAIL_CSS, colour_css, csp
 from ._highlight import guess_language, highlight
 from ._html import GENERATOR, e, kind_badge, link_html, size
 from ._model import TOO_DEEP, Event
@@ -71,18 +73,20 @@ class PayloadView:
         return shown, len(shown) < len(text)
 
 
-def detail_start(page: int) -> str:
+def detail_start(page: int, kinds: Iterable[int]) -> str:
     """
-    The head of detail page ``page``: no script may run in it at all.
+    The head of detail page ``page``, with the colours of the ``kinds`` (numbers) on it:
+    no script may run in it at all.
     """
+    css = DETAIL_CSS + colour_css(sorted(kinds))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{e(csp(None, DETAIL_CSS, frames=False))}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{e(csp(None, css, frames=False))}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f'<meta name="generator" content="{GENERATOR}">\n'
         f"<title>logdial report: events, page {page}</title>\n"
         '<link rel="icon" href="data:,">\n'
-        f"<style>{DETAIL_CSS}</style>\n</head>\n<body>\n"
+        f"<style>{css}</style>\n</head>\n<body>\n"
         '<p class="hint">The events of this page show one at a time, from the report\'s '
         '<a href="../index.html" target="_top">main page</a>.</p>\n'
     )
@@ -123,10 +127,12 @@ def _stack(event: Event, strings: dict[int, str]) -> str:
     return f'<h3>Stack</h3><ol class="stack">{"".join(items)}</ol>{more}'
 
 
-def detail_html(event: Event, what: str, strings: dict[int, str], payload: PayloadView | None, t0: float) -> str:
+def detail_html(
+    event: Event, what: str, strings: dict[int, str], payload: PayloadView | None, t0: float, *, root: Path
+) -> str:
     """
     The detail of one event: a section that its detail page shows when it is the
-    page's target (``p<N>.html#e<index>``).
+    page's target (``p<N>.html#e<index>``); ``root`` is the report's directory.
     """
     record, ids = event.record, event.ids
     envelope = record.envelope
@@ -149,7 +155,7 @@ def detail_html(event: Event, what: str, strings: dict[int, str], payload: Paylo
         '<dl class="fields">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in fields) + "</dl>",
     ]
     if record.name == "link":
-        parts.append(f'<p class="link">Link: {link_html(event)}</p>')
+        parts.append(f'<p class="link">Link: {link_html(event, root, "../")}</p>')
     parts.append(f'<h3>Metadata</h3><pre class="code metadata">{highlight(meta_text, "json")}</pre>')
     if meta_cut:
         parts.append(f'<p class="trunc">The metadata is cut short; see line {record.lineno} of the trace file.</p>')

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Final
+from urllib.parse import unquote
 
-from ._assets import CSS, JS, PALETTE, csp
+from ._assets import CSS, JS, colour_css, csp
 from ._model import Event, Source, Summary, rank_order
 
 __all__ = [
@@ -26,6 +29,8 @@ __all__ = [
     "script_json",
     "size",
     "summary_html",
+    "table_html",
+    "ticks",
     "timeline_html",
 ]
 
@@ -69,11 +74,37 @@ def duration(seconds: float) -> str:
     return f"{seconds:.6f} s" if seconds < 10 else f"{seconds:,.3f} s"
 
 
+def ticks(span: float) -> list[tuple[float, str]]:
+    """
+    The timeline's ticks over ``span`` seconds: (offset, label) at every multiple of a
+    round step (1, 2 or 5 times a power of ten) that gives four to ten intervals, in µs,
+    ms or s as the span suits.
+
+    >>> ticks(0.002644)
+    [(0.0, '+0'), (0.0005, '+0.5 ms'), (0.001, '+1 ms'), (0.0015, '+1.5 ms'), (0.002, '+2 ms'), (0.0025, '+2.5 ms')]
+    >>> [label for _, label in ticks(61)]
+    ['+0', '+10 s', '+20 s', '+30 s', '+40 s', '+50 s', '+60 s']
+    """
+    if not span > 0:
+        return [(0.0, "+0")]
+    power = math.floor(math.log10(span / 4))
+    step = max((m * 10.0**power for m in (1, 2, 5) if m * 10.0**power <= span / 4), default=10.0 ** (power - 1))
+    unit, scale = ("µs", 1e6) if span < 1e-3 else ("ms", 1e3) if span < 1 else ("s", 1.0)
+    decimals = max(0, -math.floor(math.log10(step * scale) + 1e-9))
+    found = []
+    for n in range(int(span / step + 1e-9) + 1):
+        value = f"{n * step * scale:,.{decimals}f}"
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        found.append((round(n * step, 12), f"+{value} {unit}" if n else "+0"))
+    return found
+
+
 def kind_badge(event: Event) -> str:
     """
     An event's kind, in its colour.
     """
-    return f'<span class="kind k{event.kind_number % len(PALETTE)}">{e(event.kind) or "(none)"}</span>'
+    return f'<span class="kind k{event.kind_number}">{e(event.kind) or "(none)"}</span>'
 
 
 def safe_url(url: object) -> str | None:
@@ -96,9 +127,25 @@ def safe_url(url: object) -> str | None:
     return url if scheme[1].lower() in ("http", "https") else None
 
 
-def link_html(event: Event) -> str:
+def local_target(url: str, root: Path) -> Path | None:
     """
-    A ``link`` record as a hyperlink (opened in a new tab), or as text when its URL is not safe.
+    The file a relative (or absolute) ``url`` names from the directory ``root``, or
+    ``None`` for a URL with a scheme or a host.
+
+    >>> local_target("../a%20b/index.html?x#y", Path("/r/out"))
+    PosixPath('/r/out/../a b/index.html')
+    """
+    if _SCHEME.match(url) or url.replace("\\", "/").startswith("//"):
+        return None
+    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    return root / path if path else root / "index.html"
+
+
+def link_html(event: Event, root: Path, up: str = "") -> str:
+    """
+    A ``link`` record as a hyperlink (opened in a new tab), or as text when its URL is
+    not safe, or is local and names no file: a relative URL is read from the report's
+    directory ``root``, and written for a page ``up`` (``"../"``) below it.
     """
     meta = event.record.metadata
     name = meta.get("name", "") if isinstance(meta, dict) else ""
@@ -106,27 +153,38 @@ def link_html(event: Event) -> str:
     href = safe_url(url)
     if href is None:
         return f'{e(name)} <span class="note">(not followed: {e(url)})</span>'
+    target = local_target(href, root)
+    if target is not None:
+        if not target.exists():
+            return f'{e(name)} <span class="note">(not found from this report: {e(url)})</span>'
+        if not href.startswith("/"):
+            href = up + href
     anchor = f'<a href="{e(href)}" target="_blank" rel="noopener noreferrer">{e(name)}</a>'
     return f'{anchor} <span class="note">{e(url)}</span>'
 
 
-def page_start(sources: Sequence[Source]) -> str:
+def page_start(sources: Sequence[Source], kinds: int, divergence: bool = False) -> str:
     """
-    From the doctype to the start of ``<main>``: the policy, the stylesheet, the header.
+    From the doctype to the start of ``<main>``: the policy, the stylesheet (with the
+    colours of ``kinds`` kinds), the header; the navigation names the divergence section
+    when there is one.
     """
+    css = CSS + colour_css(range(kinds))
+    extra = '<a href="#divergence">Divergence</a>' if divergence else ""
     names = ", ".join(s.path.name for s in sources)
     files = "<br>".join(e(s.path) for s in sources)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{e(csp(JS, CSS, frames=True))}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{e(csp(JS, css, frames=True))}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f'<meta name="generator" content="{GENERATOR}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>logdial report: {e(names)}</title>\n"
         '<link rel="icon" href="data:,">\n'
-        f"<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<style>{css}</style>\n</head>\n<body>\n"
         f'<header><h1>logdial trace report</h1><p class="files">{files}</p></header>\n'
-        '<nav><a href="#summary">Summary</a><a href="#timeline">Timeline</a><a href="#events">Events</a></nav>\n'
+        '<nav><a href="#summary">Summary</a>'
+        f'{extra}<a href="#timeline">Timeline</a><a href="#events">Events</a></nav>\n'
         "<main>\n"
     )
 
@@ -139,11 +197,15 @@ def _card(value: str, label: str, ident: str, title: str = "") -> str:
 def _kind_button(kind: str, number: int, extra: str = "") -> str:
     # Filters name kinds, contexts and ranks by number, so no trace string is a filter value.
     label = e(kind) if kind else "(none)"
-    colour = f'<span class="sw k{number % len(PALETTE)}"></span>'
+    colour = f'<span class="sw k{number}"></span>'
     return f'<button type="button" class="f" data-filter-kind="k:{number}">{colour}{label}{extra}</button>'
 
 
-def _table(title: str, ident: str, heads: Sequence[str], body: str, *, numeric: bool = True) -> str:
+def table_html(title: str, ident: str, heads: Sequence[str], body: str, *, numeric: bool = True) -> str:
+    """
+    A titled table: ``heads`` and the rows ``body`` (markup); a ``numeric`` one
+    right-aligns every column but the first, as its cells do.
+    """
     # Numeric tables right-align every column but the first, as their cells do.
     head = "".join(f'<th class="n">{h}</th>' if i and numeric else f"<th>{h}</th>" for i, h in enumerate(heads))
     return f'<div><h3>{title}</h3><table id="{ident}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
@@ -154,7 +216,7 @@ def _field(event: Event, key: str) -> str:
     return str(meta.get(key, "")) if isinstance(meta, dict) else ""
 
 
-def summary_html(summary: Summary, sources: Sequence[Source]) -> str:
+def summary_html(summary: Summary, sources: Sequence[Source], root: Path) -> str:
     """
     The summary section: totals, and tables of events by kind, context, rank and file,
     the compiles that failed, and the trace's links.
@@ -201,10 +263,10 @@ def summary_html(summary: Summary, sources: Sequence[Source]) -> str:
         '<section id="summary"><h2>Summary</h2>\n<div class="cards">',
         *cards,
         '</div>\n<div class="tables">',
-        _table("Events by kind", "by-kind", ("kind", "events", "with payload", "payload"), by_kind),
-        _table("Events by context", "by-context", ("context", "events"), by_context),
-        _table("Events by rank", "by-rank", ("rank", "events"), by_rank),
-        _table("Files", "files", ("file", "rank", "records"), files),
+        table_html("Events by kind", "by-kind", ("kind", "events", "with payload", "payload"), by_kind),
+        table_html("Events by context", "by-context", ("context", "events"), by_context),
+        table_html("Events by rank", "by-rank", ("rank", "events"), by_rank),
+        table_html("Files", "files", ("file", "rank", "records"), files),
     ]
     if summary.failure_count:
         rows = "".join(
@@ -213,10 +275,10 @@ def summary_html(summary: Summary, sources: Sequence[Source]) -> str:
             for ev in summary.failures
         )
         title = f"Failed compiles ({summary.failure_count:,})"
-        parts.append(_table(title, "failures", ("event", "context", "type", "reason"), rows, numeric=False))
+        parts.append(table_html(title, "failures", ("event", "context", "type", "reason"), rows, numeric=False))
     if summary.link_count:
-        rows = "".join(f"<tr><td>{link_html(ev)}</td><td>{e(ev.ids.display)}</td></tr>" for ev in summary.links)
-        parts.append(_table(f"Links ({summary.link_count:,})", "links", ("link", "context"), rows, numeric=False))
+        rows = "".join(f"<tr><td>{link_html(ev, root)}</td><td>{e(ev.ids.display)}</td></tr>" for ev in summary.links)
+        parts.append(table_html(f"Links ({summary.link_count:,})", "links", ("link", "context"), rows, numeric=False))
     parts.append("</div></section>\n")
     return "\n".join(parts)
 
@@ -250,12 +312,12 @@ def timeline_html(summary: Summary) -> Iterator[str]:
     for i in range(len(lanes)):
         y = _AXIS_HEIGHT + i * _LANE_HEIGHT
         yield f'<rect class="lane{" alt" if i % 2 else ""}" x="0" y="{y}" width="100%" height="{_LANE_HEIGHT}"/>'
-    for q in range(5):
-        at = 1 + 97 * q / 4
-        anchor = "start" if q == 0 else "end" if q == 4 else "middle"
+    for offset, label in ticks(span):
+        at = 1 + 97 * offset / span if span > 0 else 1.0
+        anchor = "start" if at < 5 else "end" if at > 92 else "middle"
         yield (
             f'<line class="grid" x1="{at:.3f}%" x2="{at:.3f}%" y1="16" y2="{height}"/>'
-            f'<text class="tick" x="{at:.3f}%" y="12" text-anchor="{anchor}">+{duration(span * q / 4)}</text>'
+            f'<text class="tick" x="{at:.3f}%" y="12" text-anchor="{anchor}">{label}</text>'
         )
     # One mark per event, 1% to 98% of the width by time; the size comes from the stylesheet.
     scale = 97 / span if span > 0 else 0.0
@@ -264,7 +326,7 @@ def timeline_html(summary: Summary) -> Iterator[str]:
     for index, (seconds, lane_number, kind) in enumerate(marks):
         x = 1 + (seconds - t0) * scale if span > 0 else 50.0
         y = _AXIS_HEIGHT + row_of[lane_number] * _LANE_HEIGHT + 3
-        chunk.append(f'<rect class="mark k{kind % len(PALETTE)}" data-i="{index}" x="{x:.4f}%" y="{y}"/>')
+        chunk.append(f'<rect class="mark k{kind}" data-i="{index}" x="{x:.4f}%" y="{y}"/>')
         if len(chunk) >= 1000:
             yield "".join(chunk)
             chunk = []
@@ -360,7 +422,6 @@ def data_start(summary: Summary) -> str:
         "ranks": list(summary.rank_numbers),
         "compiles": list(summary.compile_numbers),
         "contexts": contexts,
-        "colours": len(PALETTE),
     }
     return (
         '<aside id="detail"><div id="detail-head"><p class="hint">Select an event (a row of the table or a mark of '

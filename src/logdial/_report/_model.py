@@ -306,6 +306,21 @@ class Summary:
         """
         return list(self._kind_numbers)
 
+    def intern(self, source: int, meta: object) -> bool:
+        """
+        Add the string of a ``str`` record (its metadata ``meta``) to the string table of
+        trace file ``source``; whether it was one (a ``str`` record is not an event: it
+        is not counted, as tlparse does not count it).
+        """
+        if not (isinstance(meta, list) and len(meta) == 2 and isinstance(meta[1], int)):
+            return False
+        table = self.strings.setdefault(source, {})
+        table.pop(meta[1], None)  # (seen again: now the newest)
+        table[meta[1]] = str(meta[0])
+        if len(table) > STRINGS_LIMIT:  # the oldest is forgotten: a stack naming it shows its id
+            del table[next(iter(table))]
+        return True
+
     def add(self, event: Event) -> None:
         """
         Count ``event``.
@@ -344,13 +359,7 @@ class Summary:
         self.lane_of.append(lane.number)
         self.kind_of.append(event.kind_number)
         meta = record.metadata
-        if event.kind == "str" and isinstance(meta, list) and len(meta) == 2 and isinstance(meta[1], int):
-            table = self.strings.setdefault(event.source.index, {})
-            table.pop(meta[1], None)  # (seen again: now the newest)
-            table[meta[1]] = str(meta[0])
-            if len(table) > STRINGS_LIMIT:  # the oldest is forgotten: a stack naming it shows its id
-                del table[next(iter(table))]
-        elif event.kind in METRICS_KINDS and isinstance(meta, dict) and meta.get("fail_type"):
+        if event.kind in METRICS_KINDS and isinstance(meta, dict) and meta.get("fail_type"):
             self.failure_count += 1
             if len(self.failures) < LISTED:
                 self.failures.append(event)
