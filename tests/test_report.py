@@ -169,7 +169,8 @@ class Report:
 
 
 def _records(*paths: Path) -> list[TraceRecord]:
-    return [r for p in paths for r in read_trace(p)]
+    # The events of the traces: every record but the string table's (``str``).
+    return [r for p in paths for r in read_trace(p) if r.name != "str"]
 
 
 @pytest.fixture(scope="module")
@@ -388,12 +389,32 @@ class TestDetails:
 
     def test_link(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
         """
-        A ``link`` record with a relative URL is a link, in the summary and in its detail.
+        A ``link`` record with a relative URL is a link, in the summary and in its detail
+        (one directory further down), when the file it names is there, read from the report.
+        """
+        tracer().trace_structured("link", lambda: {"name": "logdial report", "url": "../logdial_report/index.html"})
+        (tmp_path / "logdial_report").mkdir()
+        (tmp_path / "logdial_report" / "index.html").write_text("<!DOCTYPE html>")
+        report = Report([tmp_path / "trace"], tmp_path / "out")
+        anchor = '<a href="{}logdial_report/index.html" target="_blank" rel="noopener noreferrer">logdial report</a>'
+        assert (True, True) == (
+            anchor.format("../") in report.page.source,
+            anchor.format("../../") in report.details[0].source,
+        )
+
+    def test_link_to_nothing(self, tracer: Callable[..., LogSystem], tmp_path: Path) -> None:
+        """
+        A relative URL that names no file from the report (the demo's link to a report
+        beside tlparse's) is text, not a dangling link.
         """
         tracer().trace_structured("link", lambda: {"name": "logdial report", "url": "../logdial_report/index.html"})
         report = Report([tmp_path / "trace"], tmp_path / "out")
-        anchor = '<a href="../logdial_report/index.html" target="_blank" rel="noopener noreferrer">logdial report</a>'
-        assert (True, True) == (anchor in report.page.source, anchor in report.details[0].source)
+        note = "logdial report <span class=\"note\">(not found from this report: ../logdial_report/index.html)</span>"
+        assert (True, True, False) == (
+            note in report.page.source,
+            note in report.details[0].source,
+            'logdial_report/index.html" target' in report.page.source + report.details[0].source,
+        )
 
     def test_stack(self, tmp_path: Path) -> None:
         """
@@ -404,7 +425,7 @@ class TestDetails:
             _line("0101 00:00:00.000000", {"str": ["a/<b>.py", 0]})
             + _line("0101 00:00:00.000001", {"mylib_x": {}, "stack": stack})
         )
-        section = _section(Report([tmp_path / "t.log"], tmp_path / "out").details[0].source, 1)
+        section = _section(Report([tmp_path / "t.log"], tmp_path / "out").details[0].source, 0)
         frames = '<ol class="stack"><li>a/&lt;b&gt;.py:3 in main</li><li>(string 9):4 in f</li><li>odd</li></ol>'
         assert frames in section
 

@@ -137,7 +137,8 @@ class Divergence:
                 times[2] = float(seconds)
 
     def _past_cap(self, name: str) -> bool:
-        # Whether a name past a cap is new (counted once); at most as many are remembered as the caps allow.
+        # Whether a name past a cap is new (counted once); at most as many names are
+        # remembered as the two caps allow, so that past those the counts are lower bounds.
         if name in self._untracked or len(self._untracked) >= DIVERGENCE_IDS + DIVERGENCE_KINDS:
             return False
         self._untracked.add(name)
