@@ -409,7 +409,7 @@ class TestDetails:
         """
         tracer().trace_structured("link", lambda: {"name": "logdial report", "url": "../logdial_report/index.html"})
         report = Report([tmp_path / "trace"], tmp_path / "out")
-        note = "logdial report <span class=\"note\">(not found from this report: ../logdial_report/index.html)</span>"
+        note = 'logdial report <span class="note">(not found from this report: ../logdial_report/index.html)</span>'
         assert (True, True, False) == (
             note in report.page.source,
             note in report.details[0].source,

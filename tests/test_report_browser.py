@@ -340,6 +340,93 @@ class TestHostileTrace:
         assert self.INJECTIONS[0] == payload.text_content()
 
 
+def _box(page: Page, selector: str) -> dict[str, float]:
+    box: dict[str, float] = page.eval_on_selector(
+        selector, "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, right: r.right}; }"
+    )
+    return box
+
+
+class TestLayout:
+    """
+    The table and the detail pane, measured in the browser.
+    """
+
+    def test_kind_labels_whole(self, tab: Tab, demo: Demo) -> None:
+        """
+        Every kind label in the table fits its cell (``compiled_autograd_graph`` was cut short).
+        """
+        page = tab.open(demo.index)
+        assert "compiled_autograd_graph" in _kinds(page)
+        cut = page.eval_on_selector_all(
+            "#rows td .kind",
+            "spans => spans.filter(s => s.getBoundingClientRect().right > s.parentElement.getBoundingClientRect().right"
+            " - 1 || s.scrollWidth > s.clientWidth).map(s => s.textContent)",
+        )
+        assert [] == cut
+
+    @pytest.mark.parametrize("width", [1400, 1900])
+    def test_no_blank_under_detail(self, browser: Browser, demo: Demo, width: int) -> None:
+        """
+        The detail pane ends where the table ends, before and after an event is open, and
+        its frame fills the pane: no large empty area under either.
+        """
+        tab = new_tab(browser)
+        tab.page.set_viewport_size({"width": width, "height": 1000})
+        page = tab.open(demo.index)
+        before = (_box(page, "#table-wrap"), _box(page, "#detail"))
+        tab.row(demo.first("inductor_output_code"))
+        wrap, detail, frame = _box(page, "#table-wrap"), _box(page, "#detail"), _box(page, "#detail-frame")
+        tab.page.close()
+        assert abs(before[0]["bottom"] - before[1]["bottom"]) <= 2
+        assert abs(wrap["bottom"] - detail["bottom"]) <= 2
+        assert 0 <= detail["bottom"] - frame["bottom"] <= 20
+
+
+@pytest.fixture(scope="module")
+def divergent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """
+    The report of the real four-rank trace where rank 3 recompiles.
+    """
+    from tests.test_report_divergence import divergent_trace  # (torch's tests run it; others skip first)
+
+    trace = divergent_trace(tmp_path_factory.mktemp("ranks"))
+    return write_report([trace], tmp_path_factory.mktemp("report") / "report")
+
+
+@pytest.mark.torch
+class TestDivergence:
+    """
+    The divergence view of four ranks where rank 3 recompiles, as a user sees and uses it.
+    """
+
+    def test_view_shows_and_filters(self, tab: Tab, divergent: Path) -> None:
+        """
+        The navigation leads to the view; it names the compile id only rank 3 has, the
+        groups of ranks of the cache and collectives; clicking the compile id shows its
+        events (rank 3's only), and clicking a rank beside it shows that rank's.
+        """
+        page = tab.open(divergent)
+        page.click('nav a[href="#divergence"]')
+        expect(page.locator("#divergence")).to_be_in_viewport()
+        findings = page.eval_on_selector_all("#divergence li[data-finding]", "l => l.map(x => x.dataset.finding)")
+        assert {"compile-ids", "cache", "collectives"} <= set(findings)
+        row = page.locator("#div-ids tbody tr").first
+        assert ["[0/1]", "3", "0, 1, 2"] == [c.strip() for c in row.locator("td").all_inner_texts()]
+        row.locator("td").first.locator("button").click()
+        expect(page.locator("#events")).to_be_in_viewport()
+        shown = int(page.inner_text("#shown"))
+        ranks = page.eval_on_selector_all("#rows tr:not(.pad)", "rows => rows.map(r => r.cells[3].textContent)")
+        contexts = page.eval_on_selector_all("#rows tr:not(.pad)", "rows => rows.map(r => r.cells[4].textContent)")
+        assert (True, {"3"}, {"[0/1]"}) == (shown > 0, set(ranks), set(contexts))
+        assert ["0, 1, 2", "3"] == sorted(page.locator("#div-cache tbody tr td:first-child").all_inner_texts())
+        page.locator("#div-slowest tbody tr").first.locator("td").nth(1).locator("button").click()
+        ranks = page.eval_on_selector_all("#rows tr:not(.pad)", "rows => rows.map(r => r.cells[3].textContent)")
+        slow = page.locator("#div-slowest tbody tr").first.locator("td").nth(1).inner_text()
+        assert {slow} == set(ranks)
+        assert [] == tab.errors
+
+
 def main(argv: list[str]) -> None:
     """
     Write a screenshot of the demo's report to ``argv[0]`` (the README's picture).
