@@ -17,6 +17,8 @@ from ._explain import Source, explain
 from ._notices import notice
 from ._plugins import GROUP, PluginError, UnknownSystemError, discover, find, variables
 from ._registry import check_logger_name
+from ._run import add_commands as add_rank_commands
+from ._run import default_out, run
 from ._system import LogSystem
 
 __all__ = ["main"]
@@ -58,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UserError as exc:
         _error(str(exc))
         return exc.status
+    except LogdialError as exc:  # (merge's and run's inputs: a file that cannot be read, ...)
+        _error(" ".join(str(exc).split()))
+        return FAILED
     except KeyboardInterrupt:
         return 130  # what a shell reports for SIGINT, without a traceback
     except OSError as exc:
@@ -164,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     reporting.set_defaults(run=_report, parser=reporting)
     add_commands(commands)
+    add_rank_commands(commands, _run)
     return parser
 
 
@@ -269,6 +275,29 @@ def _report(args: argparse.Namespace) -> int:
         raise _UserError(_os_error(exc)) from None
     print(index)
     return OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        args.parser.error("name the command to run after --: logdial run -- torchrun --nproc-per-node 4 train.py")
+    name = args.system if args.system is not None else _only_system()
+    plugin = find(name) if name else None
+    system = _load(name)
+    torch = plugin is not None and plugin.module.startswith("logdial.pytorch")
+    try:
+        return run(
+            command,
+            args.out if args.out is not None else default_out(),
+            prefix=system.var.removesuffix("_LOGS"),
+            torch=torch,
+            settings=args.settings,
+            say=lambda text: print(f"logdial run: {text}", file=sys.stderr),
+        )
+    except LogdialError as exc:
+        raise _UserError(" ".join(str(exc).split())) from None
+    except OSError as exc:
+        raise _UserError(_os_error(exc)) from None
 
 
 def _os_error(exc: OSError) -> str:

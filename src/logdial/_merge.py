@@ -1,0 +1,526 @@
+"""``logdial merge``: per-rank logs in, one time-ordered story out, alike lines said once.
+
+Reading. Each file is read in blocks and split on ``\\n`` here (a line longer than
+:data:`MAX_LINE` is cut, so no file can make a line of unbounded size); a line is one of
+
+- logdial's glog layout, ``[rank3]:I1206 02:15:18.123456 4242 pkg/mod.py:12] msg`` (the
+  ``[rankN]:`` prefix is there once the process knew its rank);
+- a JSON line of ``{P}_LOGS_FORMAT=json``, with its ``time``, ``level``, ``rank``, ...;
+- anything else (a ``print``, a C library's warning): kept in place, after the line its
+  file wrote before it.
+
+Times. A JSON time carries its UTC offset and is exact. A glog time carries neither year
+nor offset: it is read as the local time of the zone ``utc_offset`` names (default: this
+machine's zone, ``TZ`` included) in the year of the file's last change. A line never moves
+before a line its own file wrote earlier, whatever its time says.
+
+Merging. The files' lines are merged by time in batches: every file has a block of lines
+ready, the batch is everything up to the earliest last time among the blocks, and that
+batch is sorted (stable: a file's lines, and equal times of different files in the order
+the files were given, keep their order). Memory is bounded by :data:`BUFFER` bytes of text
+in the blocks, and :data:`MAX_OPEN` groups in the window.
+
+Collapsing. Lines that several ranks wrote alike (the same level, source location and
+message: the whole line after the pid) within ``window`` seconds of the first of them are
+one group, shown once at the first one's time and pid with the ranks that wrote it:
+``[rank0-7]:I1206 ...``. A rank's second alike line in the window starts a group of its
+own (the n-th "step done" of every rank goes with the n-th of the others). A line only
+some ranks wrote keeps exactly those ranks, so divergence shows as ``[rank0-2,4-7]`` or
+``[rank3]``. Lines whose rank no prefix, field or file name tells are tagged with the
+file's name and never collapsed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime
+import json
+import os
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Final, TextIO
+
+from ._errors import LogdialError
+from ._formatting import escape_controls
+
+__all__ = ["BUFFER", "MAX_LINE", "MAX_OPEN", "MAX_RANK", "MergeError", "format_ranks", "merge"]
+
+#: The window within which alike lines of several ranks are one group, by default (s).
+WINDOW: Final = 1.0
+#: Bytes of text the reader holds for all files together (a block per file is this
+#: divided among the files, at least 4 KiB).
+BUFFER: Final = 6 << 20
+#: The longest line kept whole; a longer one is cut there and marked.
+MAX_LINE: Final = 1 << 20
+#: The highest rank merge tells apart (a group holds its ranks as a bit mask): a line
+#: of a higher one is shown with its file's name, as a line of no rank.
+MAX_RANK: Final = 65_535
+#: Groups held open in the window at most: past it the oldest is written early.
+MAX_OPEN: Final = 100_000
+_CUT: Final = " [... line cut by logdial merge]"
+_LETTERS: Final = {"DEBUG": "V", "INFO": "I", "WARNING": "W", "ERROR": "E", "CRITICAL": "C"}
+_RANK_IN_NAME: Final = re.compile(r"(\d+)(?!.*\d)")
+_OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)\Z")
+_KEY: Final = itemgetter(0)
+_CONTEXT: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
+
+# A parsed line: (time in µs since the epoch, 1 << its rank, identity, body), where the
+# body is the line as shown after the rank tag and the identity is what makes two ranks'
+# lines alike. A line of no known rank has, instead of the bit, its file's index minus
+# the number of files (< 0).
+Line = tuple[int, int, object, str]
+
+
+class MergeError(LogdialError, ValueError):
+    """
+    An input that merge cannot read (missing, a directory, not text it can decode).
+    """
+
+
+def format_ranks(mask: int) -> str:
+    """
+    The ranks of the bit mask ``mask`` as runs: ``0-3,5,8-9``.
+
+    >>> format_ranks(0b1111), format_ranks(0b100101), format_ranks(1 << 12)
+    ('0-3', '0,2,5', '12')
+    """
+    runs: list[str] = []
+    rank = 0
+    while mask:
+        if not mask & 1:
+            skip = (mask & -mask).bit_length() - 1  # to the next set bit at once
+            mask >>= skip
+            rank += skip
+            continue
+        length = (~mask & (mask + 1)).bit_length() - 1  # the run of ones at the bottom
+        runs.append(str(rank) if length == 1 else f"{rank}-{rank + length - 1}")
+        mask >>= length
+        rank += length
+    return ",".join(runs)
+
+
+class _Clock:
+    """
+    glog stamps (``MMDD HH:MM:SS``) to seconds since the epoch, one conversion per second.
+    """
+
+    def __init__(self, year: int, offset: int | None) -> None:
+        self._year = year
+        self._offset = offset  # seconds east of UTC, or None: this machine's zone
+        self.seconds: dict[str, int] = {}  # stamp -> µs since the epoch of its second
+
+    def __call__(self, stamp: str) -> int:
+        seconds = self.seconds.get(stamp)
+        if seconds is None:
+            if len(self.seconds) > 4096:
+                self.seconds.clear()
+            fields = (
+                self._year,
+                int(stamp[0:2]),
+                int(stamp[2:4]),
+                int(stamp[5:7]),
+                int(stamp[8:10]),
+                int(stamp[11:13]),
+            )
+            if self._offset is None:
+                seconds = int(time.mktime((*fields, 0, 0, -1)))
+            else:
+                seconds = calendar.timegm((*fields, 0, 0, 0)) - self._offset
+            seconds *= 1_000_000
+            self.seconds[stamp] = seconds
+        return seconds
+
+
+class _Reader:
+    """
+    One input file: blocks of parsed lines, in its own order, times never going back.
+    """
+
+    def __init__(self, path: str, index: int, count: int, clock_of: Callable[[int], _Clock], follow: bool) -> None:
+        self.path = path
+        self.name = os.path.basename(path)
+        match = _RANK_IN_NAME.search(self.name)
+        # For lines without a rank: 1 << the file name's rank, or (none) the file's index
+        # minus the number of files, < 0: names[rank] is then its name.
+        self.rank = 1 << int(match.group(1)) if match and int(match.group(1)) <= MAX_RANK else index - count
+        try:
+            self._file = open(path, encoding="utf-8", errors="backslashreplace", newline="")  # noqa: SIM115
+            changed = time.localtime(os.fstat(self._file.fileno()).st_mtime)
+        except IsADirectoryError:
+            raise MergeError(f"{path}: is a directory (name the log files in it)") from None
+        except OSError as exc:
+            raise MergeError(f"{path}: {exc.strerror or exc}") from None
+        self._clock = clock_of(changed.tm_year)
+        self._prefix = ("\0", self.rank, 0)  # the rank prefix its last line had, 1 << its rank, its length
+        self._last = 0  # the time of the file's latest line
+        self._rest = ""  # an unfinished last line
+        self.index = index
+        self.follow = follow
+        self.done = False
+        self.lines: list[Line] = []
+        self.per_block = 1  # the most lines a block has given
+        self._json_seconds: dict[str, int] = {}
+
+    def close(self) -> None:
+        self._file.close()
+
+    def read(self, size: int) -> bool:
+        """
+        Read and parse up to ``size`` more characters; False at the end of the file.
+        """
+        text = self._file.read(size)
+        if not text:
+            if self._rest and not self.follow:  # a last line without its newline
+                self.lines.extend(self._parse([self._rest]))
+                self._rest = ""
+            return False
+        text = self._rest + text
+        parts = text.split("\n")
+        rest = parts.pop()
+        if len(rest) > MAX_LINE:
+            parts.append(rest[:MAX_LINE] + _CUT)
+            rest = ""
+        self._rest = rest
+        if parts:
+            if len(text) > MAX_LINE and max(map(len, parts)) > MAX_LINE:
+                parts = [line[:MAX_LINE] + _CUT if len(line) > MAX_LINE else line for line in parts]
+            if "\r" in text:
+                parts = [line[:-1] if line.endswith("\r") else line for line in parts]
+            self.lines.extend(self._parse(parts))
+            self.per_block = max(self.per_block, len(parts))
+        return True
+
+    def _parse(self, lines: list[str]) -> list[Line]:
+        # The hot loop of merge (benchmarks/RESULTS.md, "merge"): a glog line with the
+        # prefix its file's last line had, in a second already seen, costs a startswith, a
+        # find, four slices, a dict lookup and an int; the line is kept whole (the prefix
+        # is taken off only when a group is written). Anything else goes the slow way.
+        parsed: list[Line] = []
+        append = parsed.append
+        last = self._last
+        seconds = self._clock.seconds
+        prefix, bit, cut = self._prefix
+        for line in lines:
+            if line.startswith(prefix):
+                pid_end = line.find(" ", cut + 22)
+                if pid_end > 0 and line[cut + 14 : cut + 22 : 7] == ". ":
+                    second = seconds.get(line[cut + 1 : cut + 14])
+                    letter = line[cut]
+                    if second is not None and letter in "VIWEC":
+                        try:
+                            key = second + int(line[cut + 15 : cut + 21])
+                        except ValueError:
+                            pass
+                        else:
+                            if key < last:
+                                key = last
+                            else:
+                                last = key
+                            append((key, bit, letter + line[pid_end:], line))
+                            continue
+            self._last = last
+            append(self._slow(line))
+            last = self._last
+            prefix, bit, cut = self._prefix
+        self._last = last
+        return parsed
+
+    def _slow(self, line: str) -> Line:
+        # A line of another prefix (the first of a file; one before its rank was known),
+        # the first of its second, a JSON line or other text.
+        # Without a prefix: the rank of the file's last prefix (a print between its
+        # records), else of its name.
+        bit, body, cut = self._prefix[1], line, 0
+        if line.startswith("[rank"):
+            end = line.find("]:", 5, 16)
+            if end > 0 and line[5:end].isdigit() and int(line[5:end]) <= MAX_RANK:
+                bit, body, cut = 1 << int(line[5:end]), line[end + 2 :], end + 2
+        self._prefix = (line[:cut], bit, cut)
+        pid_end = body.find(" ", 22)
+        if pid_end > 0 and body[14:22:7] == ". " and body[0] in "VIWEC":
+            try:
+                key = self._clock(body[1:14]) + int(body[15:21])
+            except ValueError:
+                pass  # (not a time after all)
+            else:
+                self._last = key = max(self._last, key)
+                return (key, bit, body[0] + body[pid_end:], line)
+        if body.startswith("{"):
+            record = self._json(body)
+            if record is not None:
+                key, json_rank, ident, body = record
+                self._last = key = max(self._last, key)
+                return (key, bit if json_rank is None else 1 << json_rank, ident, body)
+        return (self._last, bit, body, line)  # any other text: where its file wrote it
+
+    def _json(self, line: str) -> tuple[int, int | None, object, str] | None:
+        try:
+            record = json.loads(line)
+            stamp = record["time"]
+            second = self._json_seconds.get(stamp[:19] + stamp[26:])
+            if second is None:
+                second = int(datetime.datetime.fromisoformat(stamp[:19] + stamp[26:]).timestamp())
+                if len(self._json_seconds) > 4096:
+                    self._json_seconds.clear()
+                self._json_seconds[stamp[:19] + stamp[26:]] = second
+            key = second * 1_000_000 + int(stamp[20:26])
+            level = str(record.get("level", ""))
+            rank = record.get("rank")
+            context = _context(record)
+            artifact = record.get("artifact")
+            text = str(record.get("message", ""))
+            for extra in ("exception", "stack"):
+                if record.get(extra):
+                    text = f"{text}\n{record[extra]}"
+            where = f"{record.get('file', '?')}:{record.get('line', '?')}]"
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            return None
+        letter = _LETTERS.get(level, "I")
+        tags = f"{context}{f' [__{artifact}]' if artifact else ''}"
+        head = f"{letter}{stamp[5:7]}{stamp[8:10]} {stamp[11:26]} {record.get('pid', '?')} {where}{tags} "
+        body = "\n".join(head + part for part in text.split("\n"))
+        known = isinstance(rank, int) and 0 <= rank <= MAX_RANK
+        return key, rank if known else None, (letter, where, tags, text), body
+
+
+def _unprefixed(line: str) -> str:
+    # The line without its rank prefix (which its group's tag replaces).
+    if line.startswith("[rank"):
+        end = line.find("]:", 5, 16)
+        if end > 0 and line[5:end].isdigit() and int(line[5:end]) <= MAX_RANK:
+            return line[end + 2 :]
+    return line
+
+
+def _context(record: dict[str, object]) -> str:
+    if record.get("label") is not None:
+        return f" [{record['label']}]"
+    frame, compile_id = record.get("frame_id"), record.get("frame_compile_id")
+    if frame is None and compile_id is None:
+        return ""
+    attempt = record.get("attempt")
+    return f" [{frame}/{compile_id}{f'_{attempt}' if attempt else ''}]"
+
+
+def parse_offset(text: str) -> int:
+    """
+    ``+HH:MM`` (or ``-HHMM``, or ``Z``) as seconds east of UTC.
+
+    Raises:
+        MergeError: for anything else.
+    """
+    if text in ("Z", "UTC"):
+        return 0
+    match = _OFFSET.match(text)
+    if match is None or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+        raise MergeError(f"--utc-offset {text!r}: expected an offset like +01:00, -0500 or Z")
+    seconds = int(match.group(2)) * 3600 + int(match.group(3)) * 60
+    return -seconds if match.group(1) == "-" else seconds
+
+
+class _Collapser:
+    """
+    Alike lines of several ranks within the window, as groups written in time order.
+    """
+
+    def __init__(self, out: TextIO, window: float) -> None:
+        self.out = out
+        self._write = out.write
+        self._window = int(window * 1_000_000)
+        # [time, rank mask, identity, body, tag]; in the order they were opened (by time).
+        self._pending: deque[list[object]] = deque()
+        self._open: dict[object, list[list[object]]] = {}
+        self._tags: dict[int, str] = {}
+        self._deadline = -1
+        self.lines = 0
+        self.groups = 0
+
+    def take(self, batch: list[Line], names: Sequence[str]) -> None:
+        """
+        Group the lines of ``batch`` (in time order, none before the lines taken so far).
+        """
+        pending, open_, window = self._pending, self._open, self._window
+        # No group's window closes before ``deadline`` (the first group's time + window, or
+        # less): until a line passes it, nothing is written.
+        deadline = self._deadline
+        for key, bit, ident, body in batch:
+            if key > deadline:
+                self.emit_until(key)
+                deadline = pending[0][0] + window if pending else key + window  # type: ignore[operator]
+            if bit < 0:  # no rank: shown with its file's name, alike with nothing
+                pending.append([key, 0, None, body, names[bit]])
+                continue
+            groups = open_.get(ident)
+            if groups is None:
+                group: list[object] = [key, bit, ident, body, None]
+                open_[ident] = [group]
+            else:
+                for group in groups:
+                    mask: int = group[1]  # type: ignore[assignment]
+                    if not mask & bit:
+                        group[1] = mask | bit
+                        break
+                else:
+                    group = [key, bit, ident, body, None]
+                    groups.append(group)
+                if group[1] is not bit:
+                    continue  # (joined a group)
+            pending.append(group)
+            if len(pending) > MAX_OPEN:
+                self._emit(pending.popleft())
+                deadline = pending[0][0] + window  # type: ignore[operator]
+        self._deadline = deadline
+        self.lines += len(batch)
+
+    def emit_until(self, key: int) -> None:
+        """
+        Write every group whose window closed before ``key``.
+        """
+        pending, window = self._pending, self._window
+        while pending and pending[0][0] + window < key:  # type: ignore[operator]
+            self._emit(pending.popleft())
+
+    def flush(self) -> None:
+        """
+        Write every group still open.
+        """
+        while self._pending:
+            self._emit(self._pending.popleft())
+
+    def _emit(self, group: list[object]) -> None:
+        _, mask, ident, body, tag = group
+        if ident is not None:
+            groups = self._open[ident]
+            if len(groups) == 1:
+                del self._open[ident]
+            else:
+                groups.remove(group)
+        if tag is None:
+            assert isinstance(mask, int)
+            tag = self._tags.get(mask)
+            if tag is None:
+                if len(self._tags) > 4096:
+                    self._tags.clear()
+                tag = self._tags[mask] = f"[rank{format_ranks(mask)}]:"
+        else:
+            tag = f"[{escape_controls(str(tag), newlines=False)}]:"
+        text = _unprefixed(str(body))
+        if not text.isprintable():  # line breaks of a JSON record, or controls: each line tagged, escaped
+            text = "\n".join(escape_controls(part, newlines=False) for part in text.split("\n"))
+            text = text.replace("\n", "\n" + str(tag))
+        self._write(f"{tag}{text}\n")
+        self.groups += 1
+
+
+def merge(
+    paths: Sequence[str],
+    out: TextIO,
+    *,
+    window: float = WINDOW,
+    utc_offset: int | None = None,
+    follow: bool = False,
+    poll: float = 0.2,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> tuple[int, int]:
+    """
+    Merge the logs ``paths`` into ``out``; returns (lines read, lines written).
+
+    With ``follow``, keep reading as the files grow, as ``tail -f`` does, until
+    ``should_stop()`` (checked every ``poll`` seconds) or an interrupt: a line is written
+    once every file has a line at least as late, or once ``window`` and ``poll`` seconds
+    have passed since its time on this machine's clock.
+
+    Raises:
+        MergeError: an input that cannot be opened, or none.
+    """
+    if not paths:
+        raise MergeError("no log files to merge")
+    if window < 0:
+        raise MergeError(f"window {window!r}: expected seconds >= 0")
+    readers: list[_Reader] = []
+    clocks: dict[int, _Clock] = {}
+
+    def clock_of(year: int) -> _Clock:  # one per year: every file's seconds converted once
+        return clocks.setdefault(year, _Clock(year, utc_offset))
+
+    try:
+        for index, path in enumerate(paths):
+            readers.append(_Reader(path, index, len(paths), clock_of, follow))
+        names = [reader.name for reader in readers]
+        collapser = _Collapser(out, window)
+        try:
+            _run(readers, collapser, names, follow, poll, window, should_stop)
+        except KeyboardInterrupt:
+            if not follow:
+                raise
+        if follow:  # the end of following (an interrupt, should_stop): what the files hold now, written
+            for reader in readers:
+                reader.follow = False
+            _run(readers, collapser, names, False, poll, window, should_stop)
+        collapser.flush()
+        return collapser.lines, collapser.groups
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def _run(  # noqa: PLR0917 (merge's options, passed on)
+    readers: list[_Reader],
+    collapser: _Collapser,
+    names: list[str],
+    follow: bool,
+    poll: float,
+    window: float,
+    should_stop: Callable[[], bool],
+) -> None:
+    block = max(4096, BUFFER // len(readers))
+    live = list(readers)
+    while live:
+        idle = True
+        # Every file at least half a block of lines ahead, or at its end: each round then
+        # takes about half a block of every file (a round per block of one file would cost
+        # a bisect of every file each time).
+        for reader in live:
+            while len(reader.lines) < reader.per_block // 2 + 1 and not reader.done:
+                if reader.read(block):
+                    idle = False
+                elif follow:
+                    break
+                else:
+                    reader.done = True
+        live = [r for r in live if r.lines or not r.done]
+        if not live:
+            return
+        ready = [r.lines[-1][0] for r in live if r.lines]
+        if follow:
+            if should_stop():
+                return
+            if idle:
+                time.sleep(poll)
+            # A quiet file holds back no line older than the window and a poll, on this clock.
+            horizon = int((time.time() - window - poll) * 1_000_000)
+            if ready:
+                horizon = min(horizon, *ready) if len(ready) < len(live) else min(ready)
+        else:
+            horizon = min(ready)
+        batch: list[Line] = []
+        for reader in live:
+            lines = reader.lines
+            if lines:
+                cut = bisect.bisect_right(lines, horizon, key=_KEY)
+                if cut == len(lines):
+                    batch += lines
+                    reader.lines = []
+                elif cut:
+                    batch += lines[:cut]
+                    del lines[:cut]
+        if batch:
+            batch.sort(key=_KEY)
+            collapser.take(batch, names)
+        if follow:
+            collapser.emit_until(horizon)
+            collapser.out.flush()
