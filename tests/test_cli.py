@@ -490,7 +490,7 @@ class TestUsage:
         assert (
             2,
             "logdial: error: argument COMMAND: invalid choice: 'frob' "
-            "(choose from 'list', 'help', 'explain', 'report', 'ps', 'set', 'reset', 'trace')",
+            "(choose from 'list', 'help', 'explain', 'report', 'ps', 'set', 'reset', 'trace', 'merge', 'run')",
         ) == (
             result.returncode,
             result.stderr.splitlines()[-1],

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from tests.subprocesses import child_environ
 
-from logdial._merge import MAX_LINE, MergeError, format_ranks, merge, parse_offset
+from logdial._merge import MAX_LINE, MergeError, format_ranks, merge
+from logdial._run import parse_offset
 
 WORLD = 4
 # A library as the README writes one: every rank says the same, rank 2 alone warns, and

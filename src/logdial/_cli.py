@@ -282,13 +282,12 @@ def _run(args: argparse.Namespace) -> int:
     if not command:
         args.parser.error("name the command to run after --: logdial run -- torchrun --nproc-per-node 4 train.py")
     name = args.system if args.system is not None else _only_system()
-    plugin = find(name) if name else None
     system = _load(name)
-    torch = plugin is not None and plugin.module.startswith("logdial.pytorch")
+    torch = find(name).module.startswith("logdial.pytorch")
     try:
         return run(
             command,
-            args.out if args.out is not None else default_out(),
+            (args.out if args.out is not None else default_out()).absolute(),
             prefix=system.var.removesuffix("_LOGS"),
             torch=torch,
             settings=args.settings,

@@ -1,13 +1,9 @@
 """``logdial merge``: per-rank logs in, one time-ordered story out, alike lines said once.
 
-Reading. Each file is read in blocks and split on ``\\n`` here (a line longer than
-:data:`MAX_LINE` is cut, so no file can make a line of unbounded size); a line is one of
-
-- logdial's glog layout, ``[rank3]:I1206 02:15:18.123456 4242 pkg/mod.py:12] msg`` (the
-  ``[rankN]:`` prefix is there once the process knew its rank);
-- a JSON line of ``{P}_LOGS_FORMAT=json``, with its ``time``, ``level``, ``rank``, ...;
-- anything else (a ``print``, a C library's warning): kept in place, after the line its
-  file wrote before it.
+Reading. Files are read in blocks, split on ``\\n`` (a line past :data:`MAX_LINE` is
+cut). A line is logdial's glog layout (``[rank3]:I1206 02:15:18.123456 4242 m.py:12] msg``,
+the prefix there once the rank was known), a JSON line of ``{P}_LOGS_FORMAT=json``, or other
+text (a ``print``), kept after the line its file wrote before it.
 
 Times. A JSON time carries its UTC offset and is exact. A glog time carries neither year
 nor offset: it is read as the local time of the zone ``utc_offset`` names (default: this
@@ -64,14 +60,11 @@ MAX_OPEN: Final = 100_000
 _CUT: Final = " [... line cut by logdial merge]"
 _LETTERS: Final = {"DEBUG": "V", "INFO": "I", "WARNING": "W", "ERROR": "E", "CRITICAL": "C"}
 _RANK_IN_NAME: Final = re.compile(r"(\d+)(?!.*\d)")
-_OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)\Z")
 _KEY: Final = itemgetter(0)
 _CONTEXT: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
 
-# A parsed line: (time in µs since the epoch, 1 << its rank, identity, body), where the
-# body is the line as shown after the rank tag and the identity is what makes two ranks'
-# lines alike. A line of no known rank has, instead of the bit, its file's index minus
-# the number of files (< 0).
+# A parsed line: (µs since the epoch, 1 << its rank (< 0: none, see _Reader), what makes
+# two ranks' lines alike, the line or what is shown of it).
 Line = tuple[int, int, object, str]
 
 
@@ -141,7 +134,6 @@ class _Reader:
     """
 
     def __init__(self, path: str, index: int, count: int, clock_of: Callable[[int], _Clock], follow: bool) -> None:
-        self.path = path
         self.name = os.path.basename(path)
         match = _RANK_IN_NAME.search(self.name)
         # For lines without a rank: 1 << the file name's rank, or (none) the file's index
@@ -158,7 +150,6 @@ class _Reader:
         self._prefix = ("\0", self.rank, 0)  # the rank prefix its last line had, 1 << its rank, its length
         self._last = 0  # the time of the file's latest line
         self._rest = ""  # an unfinished last line
-        self.index = index
         self.follow = follow
         self.done = False
         self.lines: list[Line] = []
@@ -306,22 +297,6 @@ def _context(record: dict[str, object]) -> str:
     return f" [{frame}/{compile_id}{f'_{attempt}' if attempt else ''}]"
 
 
-def parse_offset(text: str) -> int:
-    """
-    ``+HH:MM`` (or ``-HHMM``, or ``Z``) as seconds east of UTC.
-
-    Raises:
-        MergeError: for anything else.
-    """
-    if text in ("Z", "UTC"):
-        return 0
-    match = _OFFSET.match(text)
-    if match is None or int(match.group(2)) > 23 or int(match.group(3)) > 59:
-        raise MergeError(f"--utc-offset {text!r}: expected an offset like +01:00, -0500 or Z")
-    seconds = int(match.group(2)) * 3600 + int(match.group(3)) * 60
-    return -seconds if match.group(1) == "-" else seconds
-
-
 class _Collapser:
     """
     Alike lines of several ranks within the window, as groups written in time order.
@@ -457,10 +432,9 @@ def merge(
         except KeyboardInterrupt:
             if not follow:
                 raise
-        if follow:  # the end of following (an interrupt, should_stop): what the files hold now, written
-            for reader in readers:
-                reader.follow = False
-            _run(readers, collapser, names, False, poll, window, should_stop)
+        for reader in readers:  # following ended (an interrupt, should_stop): what the files hold now
+            reader.follow = False
+        _run(readers, collapser, names, False, poll, window, should_stop)
         collapser.flush()
         return collapser.lines, collapser.groups
     finally:

@@ -22,15 +22,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from ._merge import WINDOW, MergeError, merge, parse_offset
+from ._merge import WINDOW, MergeError, merge
 
-__all__ = ["LOG_TEMPLATE", "add_commands", "log_files", "run"]
+__all__ = ["LOG_TEMPLATE", "add_commands", "log_files", "parse_offset", "run"]
 
 #: Where ``run`` points ``{P}_LOGS_OUT``: one file per rank (``%r``; ``norank`` for a
 #: process without one, such as torchrun's launcher).
 LOG_TEMPLATE: Final = "logs/rank_%r.log"
 MERGED: Final = "merged.log"
 _RANK: Final = re.compile(r"(\d+)(?!.*\d)")
+_OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)\Z")
 # The takeover ``run`` gives every Python process of the command: the .pth line's hook,
 # then the sitecustomize this one hides (a distribution's, or the user's), if any.
 _SITECUSTOMIZE: Final = '''\
@@ -97,6 +98,22 @@ def _inputs(items: Sequence[Path]) -> list[str]:
         else:
             paths.append(str(item))
     return paths
+
+
+def parse_offset(text: str) -> int:
+    """
+    ``+HH:MM`` (or ``-HHMM``, or ``Z``) as seconds east of UTC.
+
+    Raises:
+        MergeError: for anything else.
+    """
+    if text in ("Z", "UTC"):
+        return 0
+    match = _OFFSET.match(text)
+    if match is None or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+        raise MergeError(f"--utc-offset {text!r}: expected an offset like +01:00, -0500 or Z")
+    seconds = int(match.group(2)) * 3600 + int(match.group(3)) * 60
+    return -seconds if match.group(1) == "-" else seconds
 
 
 def _merge_command(args: argparse.Namespace) -> int:
