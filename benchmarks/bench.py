@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Loop, Samples, interleave
+from _merge_bench import merge_rows, summary
 from _throughput import (
     FIVE_LINES,
     apply_curve,
@@ -319,18 +320,40 @@ def compile_rows(runs: int) -> tuple[list[Row], dict[str, dict[str, list[float]]
     return rows, {f"torch_compile_{k}_ms": v for k, v in samples.items()}, lines
 
 
+def merge_section(rounds: int) -> tuple[list[Row], dict[str, list[float]]]:
+    """
+    ``logdial merge`` of 256 per-rank files of 20,000 lines against ``sort -m`` (time, and
+    peak memory against its 150 MB bound): the rows and the samples.
+    """
+    samples, peak = merge_rows(rounds)
+    median = summary(samples)
+    sort = median["sort -m -s -k2,2"]
+    rows = [
+        Row("logdial merge, 256 files x 20,000 lines (s)", median["logdial merge"], sort, "sort -m", "s", "<= 8"),
+        Row("  peer: heapq.merge of the lines (s)", median["heapq.merge of the lines"], sort, "sort -m", "s", ""),
+        Row("  logdial merge, peak memory (MB)", peak, 150.0, "150 MB", "MB", "<= 1"),
+    ]
+    return rows, samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="write the raw samples here")
     parser.add_argument("--python-rows", action="store_true", help="only the fast paths against the stdlib")
-    parser.add_argument("--section", choices=["torch_compile"], help="only this section (needs torch)")
+    parser.add_argument("--section", choices=["torch_compile", "merge"], help="only this section")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 15, 5 with --quick)")
     args = parser.parse_args()
     rounds, target = (5, 0.02) if args.quick else (15, 0.05)
     rounds = args.rounds or rounds
     if args.python_rows:
         python_rows(rounds, target, args.json)
+        return
+    if args.section == "merge":
+        merge_table, merge_raw = merge_section(3 if args.quick else 5)
+        print_table(merge_table)
+        if args.json:
+            args.json.write_text(json.dumps({"python": platform.python_version(), "raw_s": merge_raw}, indent=1))
         return
     if args.section == "torch_compile":
         only_rows, only_raw, lines = compile_rows(rounds)
@@ -446,6 +469,9 @@ def main() -> None:
         compile_table, compile_raw, compile_lines = compile_rows(rounds)
         rows += compile_table
         raw.update(compile_raw)
+    merge_table, merge_raw = merge_section(3 if args.quick else 5)
+    rows += merge_table
+    raw.update({f"merge {k} s": v for k, v in merge_raw.items()})
     curve = apply_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     registrations = registration_curve((100, 1000) if args.quick else (100, 1000, 10_000))
     wildcards = wildcard_registrations((2000,) if args.quick else (2000, 10_000))
