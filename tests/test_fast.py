@@ -609,3 +609,29 @@ def test_a_failing_refresh_never_keeps_loggings_lock(collect: _Collect) -> None:
     log.debug("held back")
     log.info("shown")
     assert ["shown"] == _messages(collect)
+
+
+def test_flags_made_at_creation_never_land_after_a_later_change(collect: _Collect) -> None:
+    """
+    ``fast_logger`` computes a new logger's flags holding logging's lock, as a clear of
+    the level caches does: when another thread changes a level while they are computed
+    (here: from inside the floor), its own refresh comes after, and the flags follow the
+    level in force. Computed outside the lock, the flags from the level before the change
+    were written after the change's: the logger stayed off at DEBUG until the next change.
+    """
+    parent = logging.getLogger("fasttest")  # at WARNING
+    changers: list[threading.Thread] = []
+
+    def floor(name: str) -> int:
+        if not changers:  # the first call: the refresh that fast_logger makes
+            changer = threading.Thread(target=parent.setLevel, args=(logging.DEBUG,))
+            changers.append(changer)
+            changer.start()
+            changer.join(0.5)  # (it waits for logging's lock, or has changed the level meanwhile)
+        return 0
+
+    log = fast_logger("fasttest.changed_meanwhile", floor)
+    changers[0].join()
+    assert (logging.DEBUG, True) == (log.getEffectiveLevel(), log.enabled)
+    log.debug("passes")
+    assert ["passes"] == _messages(collect)

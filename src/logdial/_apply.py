@@ -35,6 +35,19 @@ def _tops(names: Iterable[str]) -> set[str]:
     return tops
 
 
+def _effective(logger: logging.Logger, levels: Mapping[logging.Logger, int]) -> int:
+    """
+    ``logger.getEffectiveLevel()`` once the loggers in ``levels`` have their levels there.
+    """
+    probe: logging.Logger | None = logger
+    while probe is not None:
+        level = levels.get(probe, probe.level)
+        if level:
+            return level
+        probe = probe.parent
+    return logging.NOTSET
+
+
 class Applier:
     """
     Configures a system's loggers; remembers what it changed, so that it can undo it.
@@ -88,9 +101,11 @@ class Applier:
         self.floor_filter.update(plan)
         self.named = set(plan.named())
         reconfigured = self._reconfigured()
-        for name in owned:
-            self._set_level(name, plan.level(name))
-        released, self.owned = self.owned - owned, owned
+        released = self.owned - owned
+        levels = {name: plan.level(name) for name in owned}
+        levels.update((name, self._given_back(name)) for name in released)
+        self._set_levels(levels)
+        self.owned = owned
         self._place_own_filters(plan.own_levels())
         tops = _tops(owned)
         self._place(tops, self._carriers(plan, tops), tuple(handlers) if handlers is not None else self.handlers)
@@ -118,16 +133,14 @@ class Applier:
             # A logger not made yet has none below it either (making one makes its
             # parents' placeholders): nothing there can be disabled, nothing to walk for.
             enable_named([name for name in newly_named if name in known])
-        fresh = set()
+        fresh: set[str] = set()
         components = plan.registry.logger_names if self.placement == "components" else frozenset()
         with logging._lock:  # type: ignore[attr-defined]  # (no logger is made meanwhile)
+            fresh.update(name for name in names if name not in known)  # made below, with nothing under them
+            levels = {name: plan.level(name) for name in names}
+            changed.update(name for name, level in levels.items() if logging.getLogger(name).level != level)
+            self._set_levels(levels)
             for name in names:
-                if name not in known:
-                    fresh.add(name)  # made just below, with nothing under it
-                level = plan.level(name)
-                if logging.getLogger(name).level != level:
-                    changed.add(name)
-                self._set_level(name, level)
                 self.owned.add(name)
                 if self.handlers and not self._covered(name):
                     self.tops.add(name)
@@ -242,11 +255,33 @@ class Applier:
                 self._own_filters[name] = OwnLevelFilter(level)
                 logging.getLogger(name).addFilter(self._own_filters[name])
 
-    def _set_level(self, name: str, level: int) -> None:
-        logger = logging.getLogger(name)
-        if not under(name, self.root) and name not in self._saved:
-            self._saved[name] = (logger.level, logger.propagate)
-        logger.level = level  # not setLevel: that clears every logger's cache, per call
+    def _set_levels(self, levels: Mapping[str, int]) -> None:
+        # Logger name → its new level, set so that a record that passes its logger's level
+        # before and after passes it all along. Set one by one, the levels went through
+        # states neither side has: from "+all" (the root at DEBUG, "core" unset) to "+core"
+        # (the root at WARNING, "core" at DEBUG), the root set first left core's loggers at
+        # WARNING, and a logger whose level cache was filled then dropped its DEBUG records
+        # until apply() cleared the caches at its end (a CI run lost a thread's last 2,549).
+        # So each changed logger first goes to the lower of its effective levels before and
+        # after (the loggers below it then need no more than before), then to its new level
+        # (no more than after). Not setLevel: that clears every logger's cache, per call.
+        loggers: dict[logging.Logger, int] = {}
+        for name, level in levels.items():
+            logger = logging.getLogger(name)
+            if not under(name, self.root) and name not in self._saved:
+                self._saved[name] = (logger.level, logger.propagate)
+            if logger.level != level:
+                loggers[logger] = level
+        between = {logger: max(1, min(logger.getEffectiveLevel(), _effective(logger, loggers))) for logger in loggers}
+        for logger, level in between.items():  # (1: not NOTSET, which would defer to the loggers above)
+            logger.level = level
+        for logger, level in loggers.items():
+            logger.level = level
+
+    def _given_back(self, name: str) -> int:
+        # The level a logger no setting names any more gets back: its own from before, or none.
+        saved = self._saved.get(name)
+        return saved[0] if saved is not None else logging.NOTSET
 
     def _release(self, name: str) -> None:
         logger = logging.getLogger(name)

@@ -422,8 +422,7 @@ def _defined(cls: type, attribute: str) -> Any:
     raise AttributeError(attribute)  # pragma: no cover (logging.Logger defines them all)
 
 
-#: The fast class made for each other logger class met in ``_upgrade`` (few: bounded by
-#: the program's logger classes).
+#: The fast class made for each other logger class met in ``_upgrade`` (few: one per logger class).
 _upgraded_classes: dict[type, type] = {logging.Logger: FastLogger}
 
 
@@ -494,7 +493,8 @@ def fast_logger(name: str, floor_of: FloorOf = _no_floor) -> FastLogger:
             logger = made if isinstance(made, FastLogger) else _upgrade(made)  # (a Manager subclass's own)
             if existing is None:  # no PlaceHolder: nothing below it
                 logger.born = loggers_state()
-    if created or logger.floor_of is not floor_of:
-        logger.floor_of = floor_of
-        logger.refresh()
+        # Under the lock, as clear() calls it: else flags from an older level could land after a newer's.
+        if created or logger.floor_of is not floor_of:
+            logger.floor_of = floor_of
+            logger.refresh()
     return logger

@@ -11,8 +11,10 @@ import collections
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from tests.reliability._support import logdial_handlers, messages
 
 from logdial import LogSystem
@@ -107,3 +109,79 @@ class TestThreadsUnderLoad:
             lines = messages(text)  # each line whole, or an AssertionError naming the first that is not
             letters = [line[:1] for line in text.splitlines()]
             assert expected == collections.Counter(zip(letters, lines, strict=True)), path.name
+
+
+class _Watched(logging.Logger):
+    """
+    A logger that, each time its level is set, runs ``on_level`` (a record of another
+    logger, made in the state the applier has reached): the exact point of the race.
+    """
+
+    on_level: Callable[[], None] = staticmethod(lambda: None)
+
+    @property  # type: ignore[override]  # (a data descriptor over Logger's plain attribute)
+    def level(self) -> int:
+        level: int = self.__dict__["level"]
+        return level
+
+    @level.setter
+    def level(self, value: int) -> None:
+        self.__dict__["level"] = value
+        type(self).on_level()
+
+
+class TestLevelChangesLoseNothing:
+    """
+    A setting that keeps a logger's records passing keeps them passing while it is applied.
+    """
+
+    def test_records_pass_between_two_levels_set(self, system: LogSystem, monkeypatch: pytest.MonkeyPatch) -> None:
+        """
+        From "+all" (``testsys`` at DEBUG, ``core`` unset) to "+core" (``testsys`` at
+        WARNING, ``core`` at DEBUG) and back, the DEBUG records of a plain logger below
+        ``core`` pass in every state the applier goes through, one level set at a time
+        (whichever of the two it sets first). Levels set one by one in the settings'
+        order went through "``testsys`` at WARNING, ``core`` unset": the record made
+        there was lost, and so were the logger's later ones until the caches were
+        cleared (CI: the last 2,549 records of a thread).
+        """
+        worker = logging.getLogger("testsys.core.worker")
+        collected: list[str] = []
+        handler = _Collector(collected)
+        system.init({"TESTSYS_LOGS": ""})
+        logging.getLogger("testsys").addHandler(handler)
+        made = [0]
+
+        def record() -> None:  # the stdlib's own method: its level cache, as the threads use it
+            made[0] += 1
+            worker._cache.clear()  # type: ignore[attr-defined]  # (as any setLevel elsewhere does)
+            logging.Logger.debug(worker, "made after level %d", made[0])
+
+        for name in ("testsys", "testsys.core"):
+            logging.getLogger(name).__class__ = _Watched
+        monkeypatch.setattr(_Watched, "on_level", staticmethod(record))
+        try:
+            for settings in ("+all", "+core", "+all", "+core"):
+                system.set_logs(settings)
+                logging.Logger.debug(worker, "after %s", settings)
+        finally:
+            monkeypatch.undo()
+            for name in ("testsys", "testsys.core"):
+                logger = logging.getLogger(name)
+                level = logger.level
+                logger.__class__ = logging.Logger
+                logger.level = level
+            logging.getLogger("testsys").removeHandler(handler)
+        assert made[0] >= 6  # (two levels change at each of the four)
+        expected = [f"made after level {i}" for i in range(1, made[0] + 1)]
+        assert expected == [m for m in collected if m.startswith("made")]
+        assert ["after +all", "after +core"] * 2 == [m for m in collected if m.startswith("after")]
+
+
+class _Collector(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__()
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
