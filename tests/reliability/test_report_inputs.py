@@ -20,8 +20,7 @@ from tests.subprocesses import Output, child_environ
 
 from logdial import LogSystem
 from logdial._report._html import safe_url
-from logdial._report._model import STRINGS_LIMIT, TOO_DEEP, Event, Source, Summary, ids_of
-from logdial._report._tracefile import TraceRecord
+from logdial._report._model import STRINGS_LIMIT, TOO_DEEP, Summary
 
 TIMEOUT = 120
 LOGDIAL = str(Path(sys.executable).parent / "logdial")
@@ -148,11 +147,9 @@ class TestBoundedMemory:
         (the newest), per trace file.
         """
         summary = Summary()
-        source = Source(0, Path("trace.log"), None)
         for n in range(STRINGS_LIMIT + 1000):
-            record = TraceRecord(n + 1, "V", "1205 00:00:00.000000", 1, "x.py", 1, {"str": [f"file{n}.py", n]})
-            ids = ids_of(record.envelope)
-            summary.add(Event(n, record, source, "-", ids, 0.0, "str", summary.kind_number("str"), 0))
+            assert summary.intern(0, [f"file{n}.py", n])  # (a str record's metadata: [string, id])
+        assert summary.events == 0  # the string table is not events
         (table,) = summary.strings.values()
         assert STRINGS_LIMIT == len(table)
         assert (f"file{STRINGS_LIMIT + 999}.py", None) == (table[STRINGS_LIMIT + 999], table.get(0))
