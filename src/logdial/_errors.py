@@ -10,6 +10,7 @@ The hierarchy::
      ├── ReportError: a report that cannot be made from these inputs or into that directory
      ├── PluginError: an installed system that cannot be loaded (in _plugins)
      ├── ControlError: this process cannot be controlled live (in _control; enable_control says it)
+     ├── MergeError (also a ValueError): logs that logdial merge or run cannot read or write (in _merge)
      └── UnknownSystemError (also a LookupError): no installed system has that name (in _plugins)
 """
 
