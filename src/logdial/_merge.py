@@ -36,15 +36,14 @@ import json
 import os
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Final, TextIO
 
+from ._collapse import MAX_RANK, Collapser, format_ranks
 from ._errors import LogdialError
-from ._formatting import escape_controls
 
-__all__ = ["BUFFER", "MAX_LINE", "MAX_OPEN", "MAX_RANK", "MergeError", "format_ranks", "merge"]
+__all__ = ["BUFFER", "MAX_LINE", "MergeError", "format_ranks", "merge"]
 
 #: The window within which alike lines of several ranks are one group, by default (s).
 WINDOW: Final = 1.0
@@ -53,11 +52,6 @@ WINDOW: Final = 1.0
 BUFFER: Final = 6 << 20
 #: The longest line kept whole; a longer one is cut there and marked.
 MAX_LINE: Final = 1 << 20
-#: The highest rank merge tells apart (a group holds its ranks as a bit mask): a line
-#: of a higher one is shown with its file's name, as a line of no rank.
-MAX_RANK: Final = 65_535
-#: Groups held open in the window at most: past it the oldest is written early.
-MAX_OPEN: Final = 100_000
 _CUT: Final = " [... line cut by logdial merge]"
 _LETTERS: Final = {"DEBUG": "V", "INFO": "I", "WARNING": "W", "ERROR": "E", "CRITICAL": "C"}
 _RANK_IN_NAME: Final = re.compile(r"(\d+)(?!.*\d)")
@@ -73,28 +67,6 @@ class MergeError(LogdialError, ValueError):
     """
     An input that merge cannot read (missing, a directory, not text it can decode).
     """
-
-
-def format_ranks(mask: int) -> str:
-    """
-    The ranks of the bit mask ``mask`` as runs: ``0-3,5,8-9``.
-
-    >>> format_ranks(0b1111), format_ranks(0b100101), format_ranks(1 << 12)
-    ('0-3', '0,2,5', '12')
-    """
-    runs: list[str] = []
-    rank = 0
-    while mask:
-        if not mask & 1:
-            skip = (mask & -mask).bit_length() - 1  # to the next set bit at once
-            mask >>= skip
-            rank += skip
-            continue
-        length = (~mask & (mask + 1)).bit_length() - 1  # the run of ones at the bottom
-        runs.append(str(rank) if length == 1 else f"{rank}-{rank + length - 1}")
-        mask >>= length
-        rank += length
-    return ",".join(runs)
 
 
 class _Clock:
@@ -279,15 +251,6 @@ class _Reader:
         return key, rank if known else None, (letter, where, tags, text), body
 
 
-def _unprefixed(line: str) -> str:
-    # The line without its rank prefix (which its group's tag replaces).
-    if line.startswith("[rank"):
-        end = line.find("]:", 5, 16)
-        if end > 0 and line[5:end].isdigit() and int(line[5:end]) <= MAX_RANK:
-            return line[end + 2 :]
-    return line
-
-
 def _context(record: dict[str, object]) -> str:
     if record.get("label") is not None:
         return f" [{record['label']}]"
@@ -296,94 +259,6 @@ def _context(record: dict[str, object]) -> str:
         return ""
     attempt = record.get("attempt")
     return f" [{frame}/{compile_id}{f'_{attempt}' if attempt else ''}]"
-
-
-class _Collapser:
-    """
-    Alike lines of several ranks within the window, as groups written in time order.
-    """
-
-    def __init__(self, out: TextIO, window: float) -> None:
-        self.out = out
-        self._write = out.write
-        self._window = int(window * 1_000_000)
-        # [time, rank mask, identity, body, tag]; in the order they were opened (by time).
-        self._pending: deque[list[object]] = deque()
-        self._open: dict[object, list[list[object]]] = {}
-        self._tags: dict[int, str] = {}
-        self._deadline = -1
-        self.lines = 0
-        self.groups = 0
-
-    def take(self, batch: list[Line], names: Sequence[str]) -> None:
-        """Group the lines of ``batch`` (in time order, none before the lines taken so far)."""
-        pending, open_, window = self._pending, self._open, self._window
-        # No group's window closes before ``deadline`` (the first group's time + window, or
-        # less): until a line passes it, nothing is written.
-        deadline = self._deadline
-        for key, bit, ident, body in batch:
-            if key > deadline:
-                self.emit_until(key)
-                deadline = pending[0][0] + window if pending else key + window  # type: ignore[operator]
-            if bit < 0:  # no rank: shown with its file's name, alike with nothing
-                pending.append([key, 0, None, body, names[bit]])
-                continue
-            groups = open_.get(ident)
-            if groups is None:
-                group: list[object] = [key, bit, ident, body, None]
-                open_[ident] = [group]
-            else:
-                for group in groups:
-                    mask: int = group[1]  # type: ignore[assignment]
-                    if not mask & bit:
-                        group[1] = mask | bit
-                        break
-                else:
-                    group = [key, bit, ident, body, None]
-                    groups.append(group)
-                if group[1] is not bit:
-                    continue  # (joined a group)
-            pending.append(group)
-            if len(pending) > MAX_OPEN:
-                self._emit(pending.popleft())
-                deadline = pending[0][0] + window  # type: ignore[operator]
-        self._deadline = deadline
-        self.lines += len(batch)
-
-    def emit_until(self, key: int) -> None:
-        """Write every group whose window closed before ``key``."""
-        pending, window = self._pending, self._window
-        while pending and pending[0][0] + window < key:  # type: ignore[operator]
-            self._emit(pending.popleft())
-
-    def flush(self) -> None:
-        """Write every group still open."""
-        while self._pending:
-            self._emit(self._pending.popleft())
-
-    def _emit(self, group: list[object]) -> None:
-        _, mask, ident, body, tag = group
-        if ident is not None:
-            groups = self._open[ident]
-            if len(groups) == 1:
-                del self._open[ident]
-            else:
-                groups.remove(group)
-        if tag is None:
-            assert isinstance(mask, int)
-            tag = self._tags.get(mask)
-            if tag is None:
-                if len(self._tags) > 4096:
-                    self._tags.clear()
-                tag = self._tags[mask] = f"[rank{format_ranks(mask)}]:"
-        else:
-            tag = f"[{escape_controls(str(tag), newlines=False)}]:"
-        text = _unprefixed(str(body))
-        if not text.isprintable():  # line breaks of a JSON record, or controls: each line tagged, escaped
-            text = "\n".join(escape_controls(part, newlines=False) for part in text.split("\n"))
-            text = text.replace("\n", "\n" + str(tag))
-        self._write(f"{tag}{text}\n")
-        self.groups += 1
 
 
 def merge(
@@ -423,7 +298,7 @@ def merge(
         for index, path in enumerate(paths):
             readers.append(_Reader(path, index, len(paths), clock_of, follow))
         names = [reader.name for reader in readers]
-        collapser = _Collapser(out, window)
+        collapser = Collapser(out, window)
         try:
             _run(readers, collapser, names, follow, poll, window, should_stop)
         except KeyboardInterrupt:
@@ -443,7 +318,7 @@ def merge(
 
 def _run(  # noqa: PLR0917 (merge's options, passed on)
     readers: list[_Reader],
-    collapser: _Collapser,
+    collapser: Collapser,
     names: list[str],
     follow: bool,
     poll: float,
