@@ -68,21 +68,21 @@ class TestFloorFilter:
 
     def test_settings_swapped_while_a_record_is_filtered(self) -> None:
         """
-        Another thread's ``update()`` may swap the floors between the filter's two looks
-        at them: the record meets the old settings or the new, and the log call never
-        raises (as a ``KeyError`` from a filter would, into the caller's ``log.error``).
+        Another thread's ``update()`` may swap the floors while the filter looks at them:
+        the record meets the settings it found (here the old: held), the next look the
+        new, and the log call never raises (as a ``KeyError`` from a filter would, into
+        the caller's ``log.error``).
         """
         floor = FloorFilter()
-        floor.update(plan(levels={"ap.core": DEBUG}, floors={"ap.core": ERROR}))
 
         class Swapping(dict[str, int]):
             def __contains__(self, key: object) -> bool:
                 found = super().__contains__(key)
-                floor.floors = {}  # the new settings arrive now
+                floor.update(plan())  # the new settings (no floors) arrive now
                 return found
 
-        floor.floors = Swapping(floor.floors)
-        assert (True, 0) == (floor.filter(record("ap.core.sub", ERROR)), floor.floor("ap.core.sub"))
+        floor.update(plan(levels={"ap.core": DEBUG}, floors=Swapping({"ap.core": ERROR})))
+        assert (False, 0) == (floor.filter(record("ap.core.sub", WARNING)), floor.floor("ap.core.sub"))
 
     def test_floor_of_a_lowered_logger(self) -> None:
         """
@@ -158,6 +158,29 @@ class TestFloorFilter:
             floor.floor("ap.core.m"),
         )
 
+    def test_add_publishes_a_new_value(self) -> None:
+        """
+        ``add`` leaves the value readers may hold as it was and publishes a new one, only
+        for loggers under a floor; with no floors, no floor changes.
+        """
+        settings = Settings(levels={"ap.core": DEBUG}, floors={"ap.core": ERROR}, artifacts=frozenset({"graph"}))
+        later = Plan(settings, REGISTRY, {"ap.core.m.__graph": "graph", "ext.m.__graph": "graph"}, ROOT)
+        floor = FloorFilter()
+        floor.update(Plan(settings, REGISTRY, {}, ROOT))
+        before = floor.maps
+        assert before is not None
+        explicit = before.explicit
+        added = floor.add(later, ["ap.core.m.__graph", "ext.m.__graph"])
+        assert floor.maps is not None
+        assert ({"ap.core.m.__graph"}, explicit, explicit | {"ap.core.m.__graph"}) == (
+            added,
+            before.explicit,
+            floor.maps.explicit,
+        )
+        unfloored = FloorFilter()
+        unfloored.update(plan(levels={"ap.core": DEBUG}, artifacts=frozenset({"graph"})))
+        assert (set(), None) == (unfloored.add(later, ["ap.core.m.__graph"]), unfloored.maps)
+
     def test_rank_level(self) -> None:
         """
         The rank filter's level is the floor of the loggers only logdial's handlers see
@@ -184,6 +207,122 @@ class TestFloorFilter:
             [floor.filter(record("ap.core", WARNING)), floor.filter(record("ap.core", ERROR))],
             len(polls),
         )
+
+
+#: Settings changes, each way round: (old, new) keyword arguments of ``Settings``.
+#: -testsys,+core style: the root held to ERROR below core at DEBUG, then +all (no floors).
+_ALL_AFTER_FLOOR = ({"levels": {"ap": DEBUG, "ap.core": DEBUG}, "floors": {"ap": ERROR}}, {"levels": {"ap": DEBUG}})
+#: ap.core lowered (its own records at ERROR, DEBUG below), then raised with ap.core.sub named at INFO.
+_RAISED_AFTER_LOWERED = (
+    {"levels": {"ap.core": ERROR}, "floors": {"ap.core": DEBUG}},
+    {"levels": {"ap.core": DEBUG, "ap.core.sub": INFO}, "floors": {"ap.core": ERROR}},
+)
+_PAIRS = [("all", _ALL_AFTER_FLOOR), ("raised", _RAISED_AFTER_LOWERED), ("lowered", (_RAISED, _LOWERED))]
+_CHANGES = [
+    *(pytest.param(old, new, id=name) for name, (old, new) in _PAIRS),
+    *(pytest.param(new, old, id=f"{name}-back") for name, (old, new) in _PAIRS),
+]
+_NAMES = ("ap", "ap.x", "ap.core", "ap.core.sub", "ap.core.sub.deep", "ap.core.x")
+_LEVELS = (DEBUG, INFO, WARNING, ERROR)
+
+
+def _verdicts(floor: FloorFilter) -> dict[tuple[str, int], bool]:
+    # Whether each record passes, and its floor (FastLogger flags) lets it.
+    return {
+        (name, level): floor.filter(record(name, level)) and level >= floor.floor(name)
+        for name in _NAMES
+        for level in _LEVELS
+    }
+
+
+def _both(old: dict[str, object], new: dict[str, object]) -> dict[tuple[str, int], bool]:
+    # The records that the old settings and the new both pass.
+    alone = []
+    for settings in (old, new):
+        floor = FloorFilter()
+        floor.update(plan(**settings))
+        alone.append(_verdicts(floor))
+    return {key: alone[0][key] and alone[1][key] for key in alone[0]}
+
+
+class TestFloorFilterUnderChange:
+    """
+    ``FloorFilter`` read by other threads while ``update`` runs (``set_logs`` on one thread,
+    records on all): a record that the old settings and the new both pass is never held
+    back, wherever the reader stands (each test drives the interleaving at the exact point).
+    """
+
+    @pytest.mark.parametrize(("old", "new"), _CHANGES)
+    def test_read_between_the_writers_steps(self, old: dict[str, object], new: dict[str, object]) -> None:
+        """
+        A reader after each attribute the writer sets (a thread switched to between them)
+        passes every record both settings pass. Failed when ``update`` set the loggers
+        with a level of their own, the floors and the own levels one after the other: a
+        record below ``core`` met the new names with the old root floor.
+        """
+        both = _both(old, new)
+        seen: list[tuple[str, dict[tuple[str, int], bool]]] = []
+
+        class Watched(FloorFilter):
+            armed = False
+
+            def __setattr__(self, attribute: str, value: object) -> None:
+                super().__setattr__(attribute, value)
+                if self.armed:
+                    seen.append((attribute, _verdicts(self)))
+
+        floor = Watched()
+        floor.update(plan(**old))
+        _verdicts(floor)  # (every name seen: no FastLogger made in between)
+        floor.armed = True
+        floor.update(plan(**new))
+        held = [
+            (attribute, key) for attribute, verdicts in seen for key, ok in both.items() if ok and not verdicts[key]
+        ]
+        assert ([], True) == (held, bool(seen))
+
+    @pytest.mark.parametrize(("old", "new"), _CHANGES)
+    def test_settings_change_in_the_middle_of_a_read(self, old: dict[str, object], new: dict[str, object]) -> None:
+        """
+        The new settings arrive at each look the reader takes at the old floors (a thread
+        switched to there, ``update`` run, the reader resumed): every record both settings
+        pass still passes. Failed when the reader found a record's holder in the old
+        floors and read its level from the new (``ap.core.sub`` at INFO, between a lowered
+        ``ap.core`` and one raised with ``ap.core.sub`` named, was held to ERROR).
+        """
+        both = _both(old, new)
+        held = [
+            (name, level, arrival, look)
+            for (name, level), ok in both.items()
+            if ok
+            for arrival in range(8)  # the look at which the new settings arrive
+            for look in ("filter", "floor")
+            if not _passes_while_arriving(old, new, (name, level), arrival, look)
+        ]
+        assert [] == held
+
+
+def _passes_while_arriving(
+    old: dict[str, object], new: dict[str, object], key: tuple[str, int], arrival: int, look: str
+) -> bool:
+    # Whether a record passes ("filter"), or its floor lets it ("floor"), when the new
+    # settings arrive at the reader's look number ``arrival`` at the old floors.
+    floor = FloorFilter()
+    looks = [arrival]
+
+    class Arriving(dict[str, int]):
+        def __contains__(self, name: object) -> bool:
+            found = super().__contains__(name)
+            looks[0] -= 1
+            if looks[0] == -1:
+                floor.update(plan(**new))  # the new settings arrive now
+            return found
+
+    floors: dict[str, int] = old.get("floors", {})  # type: ignore[assignment]
+    floor.update(plan(**{**old, "floors": Arriving(floors)}))
+    name, level = key
+    floor.seen.add(name)
+    return floor.filter(record(name, level)) if look == "filter" else level >= floor.floor(name)
 
 
 @pytest.fixture
