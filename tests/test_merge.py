@@ -299,7 +299,7 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
     )
 
 
-def test_bounded_memory_with_a_huge_window(tmp_path: Path) -> None:
+def test_bounded_memory_with_a_huge_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """
     With every line in the window, the groups held open stay at MAX_OPEN: the oldest
     is written early, and nothing is lost.
@@ -307,6 +307,7 @@ def test_bounded_memory_with_a_huge_window(tmp_path: Path) -> None:
     from logdial import _collapse
 
     lines = "".join(glog(0, T0 + i * 1e-3, f"line {i}") for i in range(3000))
+    open_groups = spy_on_groups(monkeypatch)
     out = io.StringIO()
     original = _collapse.MAX_OPEN
     _collapse.MAX_OPEN = 100
@@ -317,6 +318,7 @@ def test_bounded_memory_with_a_huge_window(tmp_path: Path) -> None:
         _collapse.MAX_OPEN = original
     assert (read, written) == (3000, 3000)
     assert [line.rsplit(" ", 1)[1] for line in out.getvalue().splitlines()] == [str(i) for i in range(3000)]
+    assert max(n for n, _ in open_groups) == 100
 
 
 def test_follow_a_running_job(tmp_path: Path) -> None:
@@ -393,3 +395,170 @@ def test_nothing_lost_nothing_doubled(tmp_path: Path, seed: int) -> None:
     assert sorted(expanded) == sorted(written)
     stamps = [line.split(" ", 2)[1] for line in lines]
     assert stamps == sorted(stamps)
+
+
+def test_what_follows_a_cut_line_is_not_a_line(tmp_path: Path) -> None:
+    """
+    The rest of a line cut at MAX_LINE is dropped up to its end: text a program logged
+    cannot come out as a record of another rank, whatever the read blocks are.
+    """
+    forged = "[rank7]:E1205 12:00:09.000000 6666 auth.py:1] FORGED"
+    (tmp_path / "a_0.log").write_text(
+        glog(0, T0, "said: " + "A" * (MAX_LINE + 4096) + forged) + glog(0, T0 + 1, "after"), encoding="utf-8"
+    )
+    out = io.StringIO()
+    assert merge([str(tmp_path / "a_0.log")], out) == (2, 2)
+    lines = out.getvalue().splitlines()
+    assert [line.split("]:")[0] for line in lines] == ["[rank0", "[rank0"]
+    assert "FORGED" not in out.getvalue()
+    assert lines[1].endswith("] after")
+
+
+def test_odd_prefixes_times_and_text_are_read_without_a_traceback(tmp_path: Path) -> None:
+    """
+    A prefix whose digits are not ASCII, a rank past MAX_RANK (shown by the file's name),
+    a JSON rank that is a bool, an RFC 3339 time without microseconds or with ``Z``, and
+    lone surrogates in a JSON message (written escaped).
+    """
+    year = time.localtime().tm_year
+    records = [
+        {"time": f"{year}-12-05T12:00:01Z", "level": "INFO", "rank": True, "pid": 1, "message": "zulu"},
+        {"time": f"{year}-12-05T12:00:02+00:00", "level": "INFO", "rank": 1, "pid": 1, "message": "bad \ud800 text"},
+    ]
+    lines = merged(
+        tmp_path,
+        {
+            "odd.log": "[rank\u00b2]:I1205 12:00:00.000000 1 m.py:1] superscript\n",
+            "big.log": "[rank70000]:I1205 12:00:03.000000 1 m.py:1] far\n",
+            "j.jsonl": "".join(json.dumps(r) + "\n" for r in records),
+        },
+        utc_offset=0,
+    )
+    assert lines == [
+        "[odd.log]:[rank\u00b2]:I1205 12:00:00.000000 1 m.py:1] superscript",
+        "[j.jsonl]:I1205 12:00:01.000000 1 ?:?] zulu",
+        "[rank1]:I1205 12:00:02.000000 1 ?:?] bad \\ud800 text",
+        "[big.log]:[rank70000]:I1205 12:00:03.000000 1 m.py:1] far",
+    ]
+
+
+def test_the_year_of_a_glog_line(tmp_path: Path) -> None:
+    """
+    A file changed just after New Year: its December lines are of the year before, so a
+    job that ran over midnight merges in time order.
+    """
+    january = time.mktime((2026, 1, 1, 0, 0, 5, 0, 0, -1))
+    files = {"a_0.log": glog(0, january - 2, "before midnight") + glog(0, january + 2, "after midnight"),
+             "b_1.log": glog(1, january + 1, "just after")}  # fmt: skip
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        os.utime(tmp_path / name, (january + 3, january + 3))
+    out = io.StringIO()
+    merge([str(tmp_path / name) for name in files], out)
+    assert [line.rsplit("] ", 1)[1] for line in out.getvalue().splitlines()] == [
+        "before midnight",
+        "just after",
+        "after midnight",
+    ]
+
+
+def test_held_lines_are_bounded_in_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    Long lines held open in a long window: past MAX_HELD characters the oldest group is
+    written early; nothing is lost.
+    """
+    from logdial import _collapse
+
+    text = "".join(glog(0, T0 + i * 1e-3, f"{i} " + "x" * 1000) for i in range(200))
+    (tmp_path / "a_0.log").write_text(text, encoding="utf-8")
+    held = spy_on_groups(monkeypatch)
+    original = _collapse.MAX_HELD
+    _collapse.MAX_HELD = 10_000
+    try:
+        out = io.StringIO()
+        assert merge([str(tmp_path / "a_0.log")], out, window=3600.0) == (200, 200)
+    finally:
+        _collapse.MAX_HELD = original
+    assert 0 < max(characters for _, characters in held) <= 10_000 + 1100  # (+ the line that passed it)
+
+
+def spy_on_groups(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """
+    (groups open, characters held) after each batch the collapser takes, for this test.
+    """
+    from logdial._collapse import Collapser
+
+    seen: list[tuple[int, int]] = []
+    take = Collapser.take
+
+    def spying(self: Collapser, batch: list[object], names: list[str]) -> None:
+        take(self, batch, names)  # type: ignore[arg-type]
+        seen.append((len(self._pending), self._held))
+
+    monkeypatch.setattr(Collapser, "take", spying)
+    return seen
+
+
+def test_a_merged_file_is_not_also_an_input(tmp_path: Path) -> None:
+    (tmp_path / "a_0.log").write_text(glog(0, T0, "keep me"), encoding="utf-8")
+    done = logdial("merge", str(tmp_path / "a_0.log"), "-o", str(tmp_path / "a_0.log"))
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"logdial: {tmp_path / 'a_0.log'}: is one of the files to merge (write the merged log elsewhere)\n",
+    )
+    assert "keep me" in (tmp_path / "a_0.log").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_while_following_a_backlog_loses_nothing(tmp_path: Path) -> None:
+    """
+    Ctrl-C that arrives while a large backlog is being merged ends following after the
+    round in progress: every line is written.
+    """
+    files = []
+    for rank in range(3):
+        path = tmp_path / f"run_{rank}.log"
+        path.write_text("".join(glog(rank, T0 + i * 1e-4, f"line {i}") for i in range(60_000)), encoding="utf-8")
+        files.append(str(path))
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "logdial", "merge", "--follow", "-o", str(tmp_path / "out.log"), *files],
+        env=child_environ(),
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+    )
+    time.sleep(1.0)  # (merging by then, or not yet: either way nothing may be lost)
+    follower.send_signal(signal.SIGINT)
+    _, stderr = follower.communicate(timeout=120)
+    assert follower.returncode == 0, stderr
+    assert stderr.endswith(" lines from 180000 lines of 3 files\n")
+    assert len((tmp_path / "out.log").read_text(encoding="utf-8").splitlines()) == 60_000
+
+
+def test_follow_reads_a_truncated_file_again(tmp_path: Path) -> None:
+    """
+    A followed file truncated and written again (logrotate's copytruncate): a line says
+    so, and the new lines follow it.
+    """
+    import threading
+
+    path = tmp_path / "run_0.log"
+    path.write_text(glog(0, time.time(), "before " + "y" * 200), encoding="utf-8")
+    out = io.StringIO()
+    stop = threading.Event()
+    follower = threading.Thread(
+        target=merge, args=([str(path)], out), kwargs={"follow": True, "window": 0.1, "should_stop": stop.is_set}
+    )
+    follower.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "before" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        path.write_text(glog(0, time.time(), "after truncation"), encoding="utf-8")
+        while "after truncation" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    lines = out.getvalue().splitlines()
+    assert lines[1] == "[run_0.log]:(logdial merge: run_0.log was truncated; from its start again)"
+    assert lines[2].endswith("] after truncation")
+    assert len(lines) == 3

@@ -156,3 +156,33 @@ def test_torchrun_of_torch_compile(tmp_path: Path) -> None:
     assert (out / "report" / "index.html").is_file()
     parsed = tlparse(out / "trace", tmp_path / "tl", "--all-ranks-html")
     assert parsed.returncode == 0, parsed.stderr
+
+
+def test_the_command_s_status_survives_a_broken_trace(tmp_path: Path) -> None:
+    """
+    A job killed in the middle of a trace record leaves a file the report cannot read:
+    run says so, keeps the merged log, and still exits with the command's status; and
+    ``logdial merge OUT`` reads the logs of a directory run wrote.
+    """
+    script = (
+        f"RANK=0 {sys.executable} -m logdial.demo >/dev/null 2>&1; "
+        "printf 'V1205 12:00:00.000000 1 x.py:1] {\"dynamo_start\": ' "
+        '> "$TORCH_TRACE/dedicated_log_torch_trace_rank_1_x.log"; '
+        "exit 3"
+    )
+    done = logdial_run(
+        tmp_path, "--system", "minitorch", "--settings", "+dynamo", "-o", "out", "--", "sh", "-c", script
+    )
+    assert done.returncode == 3, done.stderr
+    assert "logdial run: the merged log or the report could not be written: " in done.stderr
+    assert "Traceback" not in done.stderr
+    merged = (tmp_path / "out" / "merged.log").read_text(encoding="utf-8")
+    again = subprocess.run(
+        [sys.executable, "-m", "logdial", "merge", "out"],
+        cwd=tmp_path,
+        env=child_environ(),
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
+    )
+    assert again.stdout == merged

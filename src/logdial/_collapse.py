@@ -3,12 +3,16 @@
 A group is a list, ``[time, rank mask, identity, body, tag, chain]``: the time and the line
 of the first rank that wrote it, the ranks (bit ``1 << rank``) that wrote it alike, and,
 when its identity has several open groups (a rank wrote the line again within the
-window), the list of them in order, shared by all. The n-th alike line of each rank goes
-to the n-th group: the groups a rank is in are always the first ones of its chain.
+window), the list of them in order, shared by them (else ``None``). The n-th alike line of
+each rank goes with the n-th of the others: the groups a rank is in are always the first
+ones of its identity's chain. Groups are written in the order they were opened, at the
+time of their first line: a rank's line said with others may so stand before a line the
+rank wrote earlier (the README says so).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final, TextIO
@@ -18,13 +22,28 @@ from ._formatting import escape_controls
 if TYPE_CHECKING:
     from ._merge import Line
 
-__all__ = ["MAX_OPEN", "MAX_RANK", "Collapser", "format_ranks"]
+__all__ = ["MAX_HELD", "MAX_OPEN", "MAX_RANK", "Collapser", "format_ranks", "rank_in"]
 
 #: The highest rank merge tells apart (a group holds its ranks as a bit mask): a line
 #: of a higher one is shown with its file's name, as a line of no rank.
 MAX_RANK: Final = 65_535
-#: Groups held open in the window at most: past it the oldest is written early.
+#: Groups held open in the window at most, and the characters of their lines: past
+#: either, the oldest is written early.
 MAX_OPEN: Final = 100_000
+MAX_HELD: Final = 32 << 20
+
+
+def rank_in(line: str) -> tuple[int, int] | None:
+    """
+    The rank of a ``[rankN]:`` prefix (N in 0 to MAX_RANK, ASCII digits) at the start of
+    ``line``, and the prefix's length; ``None`` without one.
+    """
+    if line.startswith("[rank"):
+        end = line.find("]:", 5, 16)
+        digits = line[5:end]
+        if end > 5 and digits.isascii() and digits.isdigit() and int(digits) <= MAX_RANK:
+            return int(digits), end + 2
+    return None
 
 
 def format_ranks(mask: int) -> str:
@@ -51,11 +70,8 @@ def format_ranks(mask: int) -> str:
 
 def _unprefixed(line: str) -> str:
     # The line without its rank prefix (which its group's tag replaces).
-    if line.startswith("[rank"):
-        end = line.find("]:", 5, 16)
-        if end > 0 and line[5:end].isdigit() and int(line[5:end]) <= MAX_RANK:
-            return line[end + 2 :]
-    return line
+    found = rank_in(line)
+    return line if found is None else line[found[1] :]
 
 
 class Collapser:
@@ -67,11 +83,9 @@ class Collapser:
         self.out = out
         self._write = out.write
         self._window = int(window * 1_000_000)
-        # [time, rank mask, identity, body, tag, the open groups of its identity when it
-        # has several, in order]; in the order they were opened (by time); by identity,
-        # the oldest open one.
-        self._pending: deque[list[object]] = deque()
-        self._open: dict[object, list[object]] = {}
+        self._pending: deque[list[object]] = deque()  # the open groups, by number
+        self._open: dict[object, list[object]] = {}  # identity -> its oldest open group
+        self._held = 0  # the characters of the open groups' lines
         self._tags: dict[int, str] = {}
         self._deadline = -1
         self.lines = 0
@@ -95,38 +109,35 @@ class Collapser:
                 group = open_[ident] = [key, bit, ident, body, None, None]
             else:
                 mask: int = group[1]  # type: ignore[assignment]
-                if not mask & bit:  # (a rank's first alike line: it joins; the usual case)
+                if not mask & bit:  # (the usual case: the rank joins the oldest)
                     group[1] = mask | bit
                     continue
                 group = self._join(group, key, bit, ident, body)
                 if group is None:
                     continue
+            self._held += len(body)
             add(group)
-            if len(pending) > MAX_OPEN:
+            if len(pending) > MAX_OPEN or self._held > MAX_HELD:
                 self._emit(pending.popleft())
                 deadline = pending[0][0] + window  # type: ignore[operator]
         self._deadline = deadline
         self.lines += len(batch)
 
     @staticmethod
-    def _join(group: list[object], key: int, bit: int, ident: object, body: str) -> list[object] | None:
-        # The rank is in ``group`` (the oldest open of its identity) already: the line goes
-        # to the first later group of the identity the rank is not in (the n-th alike
-        # lines of the ranks go together), or starts one at the end, which is returned.
-        # The groups a rank is in are always the first ones of the chain: the search
-        # starts from its end, where the ranks of a job in step are.
-        chain: list[list[object]] | None = group[5]  # type: ignore[assignment]
+    def _join(oldest: list[object], key: int, bit: int, ident: object, body: str) -> list[object] | None:
+        # The rank is in ``oldest`` (the oldest open group of the identity) already: the
+        # line joins the first group of the chain the rank is not in, or opens one at its
+        # end, which is returned. The groups a rank is in are the first ones of the chain,
+        # so that one is found by bisection (a rank lagging behind the others may have
+        # many ahead of it).
+        chain: list[list[object]] | None = oldest[5]  # type: ignore[assignment]
         if chain is None:
-            new: list[object] = [key, bit, ident, body, None, None]
-            group[5] = new[5] = [group, new]
-            return new
-        index = len(chain) - 1
-        while not chain[index][1] & bit:  # type: ignore[operator]
-            index -= 1
-        if index + 1 < len(chain):
-            chain[index + 1][1] |= bit  # type: ignore[operator]
+            chain = oldest[5] = [oldest]
+        index = bisect.bisect_left(chain, True, key=lambda group: not group[1] & bit)  # type: ignore[operator]
+        if index < len(chain):
+            chain[index][1] |= bit  # type: ignore[operator]
             return None
-        new = [key, bit, ident, body, None, chain]
+        new: list[object] = [key, bit, ident, body, None, chain]
         chain.append(new)
         return new
 
@@ -143,6 +154,7 @@ class Collapser:
 
     def _emit(self, group: list[object]) -> None:
         _, mask, ident, body, tag, chain = group
+        self._held -= len(body)  # type: ignore[arg-type]
         if ident is not None:  # the oldest of its identity: the next one, if any, is now
             if chain is None:
                 del self._open[ident]
@@ -162,7 +174,8 @@ class Collapser:
         else:
             tag = f"[{escape_controls(str(tag), newlines=False)}]:"
         text = _unprefixed(str(body))
-        if not text.isprintable():  # line breaks of a JSON record, or controls: each line tagged, escaped
+        if not text.isprintable():  # line breaks of a JSON record, controls, lone surrogates: escaped
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
             text = "\n".join(escape_controls(part, newlines=False) for part in text.split("\n"))
             text = text.replace("\n", "\n" + str(tag))
         self._write(f"{tag}{text}\n")

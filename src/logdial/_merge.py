@@ -35,12 +35,14 @@ import gc
 import json
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Final, TextIO
 
-from ._collapse import MAX_RANK, Collapser, format_ranks
+from ._collapse import MAX_RANK, Collapser, format_ranks, rank_in
 from ._errors import LogdialError
 
 __all__ = ["BUFFER", "MAX_LINE", "MergeError", "format_ranks", "merge"]
@@ -71,34 +73,35 @@ class MergeError(LogdialError, ValueError):
 
 class _Clock:
     """
-    glog stamps (``MMDD HH:MM:SS``) to seconds since the epoch, one conversion per second.
+    glog stamps (``MMDD HH:MM:SS``) to µs since the epoch, one conversion per second. A
+    stamp is in the year of its file's last change, or, when that would put it more than
+    a day after the change (a December line of a file changed in January), the year before.
     """
 
     def __init__(self, year: int, offset: int | None) -> None:
         self._year = year
         self._offset = offset  # seconds east of UTC, or None: this machine's zone
+        self.limit = 0.0  # the latest change of the files of this year, and a day
         self.seconds: dict[str, int] = {}  # stamp -> µs since the epoch of its second
 
     def __call__(self, stamp: str) -> int:
-        seconds = self.seconds.get(stamp)
-        if seconds is None:
-            if len(self.seconds) > 4096:
-                self.seconds.clear()
-            fields = (
-                self._year,
-                int(stamp[0:2]),
-                int(stamp[2:4]),
-                int(stamp[5:7]),
-                int(stamp[8:10]),
-                int(stamp[11:13]),
-            )
-            if self._offset is None:
-                seconds = int(time.mktime((*fields, 0, 0, -1)))
-            else:
-                seconds = calendar.timegm((*fields, 0, 0, 0)) - self._offset
-            seconds *= 1_000_000
-            self.seconds[stamp] = seconds
-        return seconds
+        known = self.seconds.get(stamp)
+        if known is not None:
+            return known
+        if len(self.seconds) > 4096:
+            self.seconds.clear()
+        fields = (int(stamp[0:2]), int(stamp[2:4]), int(stamp[5:7]), int(stamp[8:10]), int(stamp[11:13]))
+        seconds = self._at(self._year, fields)
+        if seconds > self.limit:
+            seconds = self._at(self._year - 1, fields)
+        self.seconds[stamp] = micros = int(seconds) * 1_000_000
+        return micros
+
+    def _at(self, year: int, fields: tuple[int, int, int, int, int]) -> float:
+        month, day, hour, minute, second = fields
+        if self._offset is None:
+            return time.mktime((year, month, day, hour, minute, second, 0, 0, -1))
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - self._offset
 
 
 class _Reader:
@@ -106,20 +109,23 @@ class _Reader:
     One input file: blocks of parsed lines, in its own order, times never going back.
     """
 
-    def __init__(self, path: str, index: int, count: int, clock_of: Callable[[int], _Clock], follow: bool) -> None:
+    def __init__(self, path: str, index: int, count: int, clock_of: Callable[[float], _Clock], follow: bool) -> None:
         self.name = os.path.basename(path)
         match = _RANK_IN_NAME.search(self.name)
         # For lines without a rank: 1 << the file name's rank, or (none) the file's index
         # minus the number of files, < 0: names[rank] is then its name.
-        self.rank = 1 << int(match.group(1)) if match and int(match.group(1)) <= MAX_RANK else index - count
+        self.nobody = index - count
+        self.rank = 1 << int(match.group(1)) if match and int(match.group(1)) <= MAX_RANK else self.nobody
+        self.path = path
         try:
             self._file = open(path, encoding="utf-8", errors="backslashreplace", newline="")  # noqa: SIM115
-            changed = time.localtime(os.fstat(self._file.fileno()).st_mtime)
+            changed = os.fstat(self._file.fileno()).st_mtime
         except IsADirectoryError:
             raise MergeError(f"{path}: is a directory (name the log files in it)") from None
         except OSError as exc:
             raise MergeError(f"{path}: {exc.strerror or exc}") from None
-        self._clock = clock_of(changed.tm_year)
+        self._clock = clock_of(changed)
+        self._skipping = False  # the rest of a line cut at MAX_LINE is still to come
         self._prefix = ("\0", self.rank, 0)  # the rank prefix its last line had, 1 << its rank, its length
         self._last = 0  # the time of the file's latest line
         self._rest = ""  # an unfinished last line
@@ -136,8 +142,22 @@ class _Reader:
         """
         Read and parse up to ``size`` more characters; False at the end of the file.
         """
-        text = self._file.read(size)
+        try:
+            text = self._file.read(size)
+        except OSError as exc:
+            raise MergeError(f"{self.path}: {exc.strerror or exc}") from None
+        if self._skipping:  # what is left of a line cut short is no line of its own
+            end = text.find("\n")
+            self._skipping = end < 0
+            text = "" if end < 0 else text[end + 1 :]
+            if not text:
+                return end < 0 or self.read(size)
         if not text:
+            if self.follow and self._truncated():
+                self.lines.append(
+                    (self._last, self.nobody, None, f"(logdial merge: {self.name} was truncated; from its start again)")
+                )
+                return True
             if self._rest and not self.follow:  # a last line without its newline
                 self.lines.extend(self._parse([self._rest]))
                 self._rest = ""
@@ -148,6 +168,7 @@ class _Reader:
         if len(rest) > MAX_LINE:
             parts.append(rest[:MAX_LINE] + _CUT)
             rest = ""
+            self._skipping = True
         self._rest = rest
         if parts:
             if len(text) > MAX_LINE and max(map(len, parts)) > MAX_LINE:
@@ -156,6 +177,16 @@ class _Reader:
                 parts = [line[:-1] if line.endswith("\r") else line for line in parts]
             self.lines.extend(self._parse(parts))
             self.per_block = max(self.per_block, len(parts))
+        return True
+
+    def _truncated(self) -> bool:
+        # Whether the file is now shorter than what was read (truncated, as logrotate's
+        # copytruncate does): then it is read again from its start, as tail -f does.
+        fd = self._file.fileno()
+        if os.fstat(fd).st_size >= os.lseek(fd, 0, os.SEEK_CUR):
+            return False
+        self._file.seek(0)
+        self._rest, self._skipping = "", False
         return True
 
     def _parse(self, lines: list[str]) -> list[Line]:
@@ -199,10 +230,12 @@ class _Reader:
         # Without a prefix: the rank of the file's last prefix (a print between its
         # records), else of its name.
         bit, body, cut = self._prefix[1], line, 0
-        if line.startswith("[rank"):
-            end = line.find("]:", 5, 16)
-            if end > 0 and line[5:end].isdigit() and int(line[5:end]) <= MAX_RANK:
-                bit, body, cut = 1 << int(line[5:end]), line[end + 2 :], end + 2
+        found = rank_in(line)
+        if found is not None:
+            bit, cut = 1 << found[0], found[1]
+            body = line[cut:]
+        elif line.startswith("[rank") and (end := line.find("]:", 5, 40)) > 0:
+            bit, body = self.nobody, line[end + 2 :]  # a rank merge does not tell apart: the file's name
         self._prefix = (line[:cut], bit, cut)
         pid_end = body.find(" ", 22)
         if pid_end > 0 and body[14:22:7] == ". " and body[0] in "VIWEC":
@@ -224,14 +257,19 @@ class _Reader:
     def _json(self, line: str) -> tuple[int, int | None, object, str] | None:
         try:
             record = json.loads(line)
-            stamp = record["time"]
-            second = self._json_seconds.get(stamp[:19] + stamp[26:])
-            if second is None:
-                second = int(datetime.datetime.fromisoformat(stamp[:19] + stamp[26:]).timestamp())
-                if len(self._json_seconds) > 4096:
-                    self._json_seconds.clear()
-                self._json_seconds[stamp[:19] + stamp[26:]] = second
-            key = second * 1_000_000 + int(stamp[20:26])
+            stamp = str(record["time"])
+            if stamp[19:20] == "." and stamp[20:26].isdigit() and not stamp[26:27].isdigit():  # logdial's own
+                second = self._json_seconds.get(stamp[:19] + stamp[26:])
+                if second is None:
+                    second = int(datetime.datetime.fromisoformat(stamp[:19] + stamp[26:]).timestamp())
+                    if len(self._json_seconds) > 4096:
+                        self._json_seconds.clear()
+                    self._json_seconds[stamp[:19] + stamp[26:]] = second
+                key = second * 1_000_000 + int(stamp[20:26])
+            else:  # another RFC 3339 time (no fraction, a short one, Z): shown as logdial writes times
+                moment = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+                key = round(moment.timestamp() * 1_000_000)
+                stamp = moment.isoformat(timespec="microseconds")
             level = str(record.get("level", ""))
             rank = record.get("rank")
             context = _context(record)
@@ -247,7 +285,7 @@ class _Reader:
         tags = f"{context}{f' [__{artifact}]' if artifact else ''}"
         head = f"{letter}{stamp[5:7]}{stamp[8:10]} {stamp[11:26]} {record.get('pid', '?')} {where}{tags} "
         body = "\n".join(head + part for part in text.split("\n"))
-        known = isinstance(rank, int) and 0 <= rank <= MAX_RANK
+        known = type(rank) is int and 0 <= rank <= MAX_RANK  # (not a bool)
         return key, rank if known else None, (letter, where, tags, text), body
 
 
@@ -275,7 +313,7 @@ def merge(
     Merge the logs ``paths`` into ``out``; returns (lines read, lines written).
 
     With ``follow``, keep reading as the files grow, as ``tail -f`` does, until
-    ``should_stop()`` (checked every ``poll`` seconds) or an interrupt: a line is written
+    ``should_stop()`` (checked every ``poll`` seconds) or Ctrl-C: a line is written
     once every file has a line at least as late, or once ``window`` and ``poll`` seconds
     have passed since its time on this machine's clock.
 
@@ -289,8 +327,11 @@ def merge(
     readers: list[_Reader] = []
     clocks: dict[int, _Clock] = {}
 
-    def clock_of(year: int) -> _Clock:  # one per year: every file's seconds converted once
-        return clocks.setdefault(year, _Clock(year, utc_offset))
+    def clock_of(changed: float) -> _Clock:  # one per year: every file's seconds converted once
+        year = time.localtime(changed).tm_year
+        clock = clocks.setdefault(year, _Clock(year, utc_offset))
+        clock.limit = max(clock.limit, changed + 86_400)
+        return clock
 
     collecting = gc.isenabled()
     gc.disable()  # millions of short-lived tuples and no cycle: the collector would only cost (7%)
@@ -299,12 +340,11 @@ def merge(
             readers.append(_Reader(path, index, len(paths), clock_of, follow))
         names = [reader.name for reader in readers]
         collapser = Collapser(out, window)
-        try:
+        if follow:
+            _follow(readers, collapser, names, poll, window, should_stop)
+        else:
             _run(readers, collapser, names, follow, poll, window, should_stop)
-        except KeyboardInterrupt:
-            if not follow:
-                raise
-        for reader in readers:  # following ended (an interrupt, should_stop): what the files hold now
+        for reader in readers:  # (following ended: what the files hold now)
             reader.follow = False
         _run(readers, collapser, names, False, poll, window, should_stop)
         collapser.flush()
@@ -314,6 +354,27 @@ def merge(
             gc.enable()
         for reader in readers:
             reader.close()
+
+
+def _follow(  # noqa: PLR0917 (merge's options, passed on)
+    readers: list[_Reader],
+    collapser: Collapser,
+    names: list[str],
+    poll: float,
+    window: float,
+    should_stop: Callable[[], bool],
+) -> None:
+    # Ctrl-C ends following between rounds, never inside one (where a batch taken from the
+    # blocks but not yet grouped would be lost): in the main thread SIGINT only says stop.
+    stop: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        _run(readers, collapser, names, True, poll, window, should_stop)
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.append(True))
+    try:
+        _run(readers, collapser, names, True, poll, window, lambda: bool(stop) or should_stop())
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _run(  # noqa: PLR0917 (merge's options, passed on)

@@ -40,10 +40,13 @@ import sys
 
 try:
     import _logdial_pth
-
-    _logdial_pth.install()
-except Exception as exc:  # never stop the program for its logs
-    sys.stderr.write(f"logdial run: the PyTorch takeover is off in this process ({exc!r})\\n")
+except ImportError:  # a Python without logdial (the system's, a tool's venv): nothing to take over
+    pass
+else:
+    try:
+        _logdial_pth.install()
+    except Exception as exc:  # never stop the program for its logs
+        sys.stderr.write(f"logdial run: the PyTorch takeover is off in this process ({exc!r})\\n")
 
 
 def _next_sitecustomize():
@@ -92,6 +95,8 @@ def _inputs(items: Sequence[Path]) -> list[str]:
     for item in items:
         if item.is_dir():
             files = log_files(item)
+            if not files and (item / "logs").is_dir():  # a directory `logdial run` wrote
+                files = log_files(item / "logs")
             if not files:
                 raise MergeError(f"{item}: no log files (*.log, *.jsonl) in this directory")
             paths.extend(str(f) for f in files)
@@ -119,6 +124,10 @@ def parse_offset(text: str) -> int:
 def _merge_command(args: argparse.Namespace) -> int:
     offset = parse_offset(args.utc_offset) if args.utc_offset is not None else None
     paths = _inputs(args.files)
+    if args.out is not None and args.out.exists():
+        for path in paths:
+            if os.path.samefile(path, args.out):
+                raise MergeError(f"{args.out}: is one of the files to merge (write the merged log elsewhere)")
     if args.out is None:
         merge(paths, sys.stdout, window=args.window, utc_offset=offset, follow=args.follow)
         return 0
@@ -162,7 +171,10 @@ def run(
             Path(site, "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
             env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
         status = _wait(command, env)
-    _finish(out, say)
+    try:
+        _finish(out, say)
+    except Exception as exc:  # the command's status is what run reports, whatever its outputs hold
+        say(f"the merged log or the report could not be written: {' '.join(str(exc).split())}")
     return status
 
 
