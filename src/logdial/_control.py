@@ -242,6 +242,10 @@ class Channel:
             self.serve()
         finally:
             self._serving = False
+        # What arrived while serving signalled a handler that passed it over (above): left
+        # in a full queue, it would take no request and signal no more, for good. Dropped
+        # (controllers send again); what arrives from now on signals this handler anew.
+        self._drop()
 
     def _drop(self) -> None:
         # Read and drop what waits (reading touches no state of logdial's): a queue left
