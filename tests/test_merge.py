@@ -562,3 +562,20 @@ def test_follow_reads_a_truncated_file_again(tmp_path: Path) -> None:
     assert lines[1] == "[run_0.log]:(logdial merge: run_0.log was truncated; from its start again)"
     assert lines[2].endswith("] after truncation")
     assert len(lines) == 3
+
+
+def test_a_json_record_s_context_shows_as_its_glog_line_shows_it(tmp_path: Path) -> None:
+    """
+    Compile ids, an attempt, a compiled-autograd id and a label read from JSON lines look
+    as the glog layout writes them (``TraceContext.display``).
+    """
+    year = time.localtime().tm_year
+    base = {"level": "INFO", "rank": 0, "pid": 1, "message": "m", "file": "f.py", "line": 1}
+    contexts = [{"frame_id": 3}, {"frame_id": 0, "frame_compile_id": 1, "attempt": 2},
+                {"compiled_autograd_id": 0}, {"label": "step 7"}]  # fmt: skip
+    text = "".join(
+        json.dumps({"time": f"{year}-12-05T12:00:0{n}.000000+00:00", **base, **ids}) + "\n"
+        for n, ids in enumerate(contexts)
+    )
+    lines = merged(tmp_path, {"a.jsonl": text}, utc_offset=0, window=0.0)
+    assert [line.split("f.py:1] ", 1)[1] for line in lines] == ["[3/-] m", "[0/1_2] m", "[!0/-/-] m", "[step 7] m"]

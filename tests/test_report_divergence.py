@@ -9,12 +9,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
-from tests.subprocesses import TLPARSE, child_environ
+from tests.subprocesses import tlparse
 from tests.test_ranks_launch import WORLD, torchrun
 from tests.test_report import _line
 
@@ -227,14 +226,7 @@ def tlparse_divergence(trace: Path, out: Path) -> dict[str, list[frozenset[str]]
     What ``tlparse --all-ranks-html`` flags on ``trace``: each warning of its index page
     (by our name for it), with the groups of ranks it lists (empty when it lists none).
     """
-    done = subprocess.run(
-        [str(TLPARSE), "--all-ranks-html", str(trace), "-o", str(out), "--overwrite", "--no-browser"],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-        env=child_environ(),
-    )
+    done = tlparse(trace, out, "--all-ranks-html")
     assert 0 == done.returncode, done.stderr
     page = (out / "index.html").read_text(encoding="utf-8")
     names = {

@@ -43,9 +43,10 @@ from operator import itemgetter
 from typing import Final, TextIO
 
 from ._collapse import MAX_RANK, Collapser, format_ranks, rank_in
+from ._context import CONTEXT_FIELDS, TraceContext
 from ._errors import LogdialError
 
-__all__ = ["BUFFER", "MAX_LINE", "MergeError", "format_ranks", "merge"]
+__all__ = ["BUFFER", "MAX_LINE", "MergeError", "format_ranks", "merge", "rank_of_name"]
 
 #: The window within which alike lines of several ranks are one group, by default (s).
 WINDOW: Final = 1.0
@@ -56,9 +57,8 @@ BUFFER: Final = 6 << 20
 MAX_LINE: Final = 1 << 20
 _CUT: Final = " [... line cut by logdial merge]"
 _LETTERS: Final = {"DEBUG": "V", "INFO": "I", "WARNING": "W", "ERROR": "E", "CRITICAL": "C"}
-_RANK_IN_NAME: Final = re.compile(r"(\d+)(?!.*\d)")
+_RANK_IN_NAME: Final = re.compile(r"(\d+)(?!.*\d)")  # the last number of a file's name
 _KEY: Final = itemgetter(0)
-_CONTEXT: Final = ("frame_id", "frame_compile_id", "attempt", "compiled_autograd_id", "label")
 
 # A parsed line: (µs since the epoch, 1 << its rank (< 0: none, see _Reader), what makes
 # two ranks' lines alike, the line or what is shown of it).
@@ -69,6 +69,14 @@ class MergeError(LogdialError, ValueError):
     """
     An input that merge cannot read (missing, a directory, not text it can decode).
     """
+
+
+def rank_of_name(name: str) -> int | None:
+    """
+    The rank a log file's name gives its lines without one: its last number (``run_3.log``).
+    """
+    match = _RANK_IN_NAME.search(name)
+    return int(match.group(1)) if match else None
 
 
 class _Clock:
@@ -111,11 +119,11 @@ class _Reader:
 
     def __init__(self, path: str, index: int, count: int, clock_of: Callable[[float], _Clock], follow: bool) -> None:
         self.name = os.path.basename(path)
-        match = _RANK_IN_NAME.search(self.name)
+        named = rank_of_name(self.name)
         # For lines without a rank: 1 << the file name's rank, or (none) the file's index
         # minus the number of files, < 0: names[rank] is then its name.
         self.nobody = index - count
-        self.rank = 1 << int(match.group(1)) if match and int(match.group(1)) <= MAX_RANK else self.nobody
+        self.rank = 1 << named if named is not None and named <= MAX_RANK else self.nobody
         self.path = path
         try:
             self._file = open(path, encoding="utf-8", errors="backslashreplace", newline="")  # noqa: SIM115
@@ -272,7 +280,9 @@ class _Reader:
                 stamp = moment.isoformat(timespec="microseconds")
             level = str(record.get("level", ""))
             rank = record.get("rank")
-            context = _context(record)
+            # (as the glog line of the same record shows it; ids a writer could not have made: text)
+            shown = TraceContext(**{key: record.get(key) for key in CONTEXT_FIELDS}).display()
+            context = f" {shown}" if shown else ""
             artifact = record.get("artifact")
             text = str(record.get("message", ""))
             for extra in ("exception", "stack"):
@@ -287,16 +297,6 @@ class _Reader:
         body = "\n".join(head + part for part in text.split("\n"))
         known = type(rank) is int and 0 <= rank <= MAX_RANK  # (not a bool)
         return key, rank if known else None, (letter, where, tags, text), body
-
-
-def _context(record: dict[str, object]) -> str:
-    if record.get("label") is not None:
-        return f" [{record['label']}]"
-    frame, compile_id = record.get("frame_id"), record.get("frame_compile_id")
-    if frame is None and compile_id is None:
-        return ""
-    attempt = record.get("attempt")
-    return f" [{frame}/{compile_id}{f'_{attempt}' if attempt else ''}]"
 
 
 def merge(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from ._merge import WINDOW, MergeError, merge
+from ._merge import WINDOW, MergeError, merge, rank_of_name
 
 __all__ = ["LOG_TEMPLATE", "add_commands", "log_files", "parse_offset", "run"]
 
@@ -30,7 +30,6 @@ __all__ = ["LOG_TEMPLATE", "add_commands", "log_files", "parse_offset", "run"]
 #: process without one, such as torchrun's launcher).
 LOG_TEMPLATE: Final = "logs/rank_%r.log"
 MERGED: Final = "merged.log"
-_RANK: Final = re.compile(r"(\d+)(?!.*\d)")
 _OFFSET: Final = re.compile(r"([+-])(\d\d):?(\d\d)\Z")
 # The takeover ``run`` gives every Python process of the command: the .pth line's hook,
 # then the sitecustomize this one hides (a distribution's, or the user's), if any.
@@ -84,8 +83,8 @@ def log_files(directory: Path) -> list[Path]:
     ]
 
     def order(path: Path) -> tuple[int, int, str]:
-        match = _RANK.search(path.name)
-        return (0, int(match.group(1)), path.name) if match else (1, 0, path.name)
+        rank = rank_of_name(path.name)
+        return (1, 0, path.name) if rank is None else (0, rank, path.name)
 
     return sorted(found, key=order)
 
