@@ -6,26 +6,29 @@ import functools
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs import time
 if TYPE_CHECKING:
     from typing import Final
 
-__all__ = ["WARNING_ONCE_LIMIT", "LazyString", "warning_once"]
+__all__ = ["WARNING_ONCE_LIMIT", "LazyString", "PyLazyString", "warning_once"]
 
 
-class LazyString(functools.partial[object]):
+class PyLazyString(functools.partial[object]):
     """
-    A log argument whose text is computed only if a record is actually formatted.
+    A log argument whose text is computed only if a record is actually formatted:
+    ``str()`` returns ``str(func(*args, **kwargs))``.
 
-    It is a ``functools.partial`` whose ``str()`` calls it: the partial's constructor is
-    written in C, so building one for a call that turns out to be disabled costs less
-    than any class written in Python (see benchmarks/RESULTS.md).
+    ``logdial.LazyString`` is the type written in C (``_speedups.c``) wherever the wheel
+    was built with a compiler, and this one otherwise; they behave alike (the tests run
+    both). This one is a ``functools.partial``, whose constructor is written in C: no
+    class written in Python is cheaper to build for a call that turns out to be disabled
+    (see benchmarks/RESULTS.md).
 
     >>> import logging
     >>> calls = []
-    >>> lazy = LazyString(lambda n: calls.append(n) or f"{n} nodes", 3)
+    >>> lazy = PyLazyString(lambda n: calls.append(n) or f"{n} nodes", 3)
     >>> logging.getLogger("quiet.example").debug("graph: %s", lazy)  # disabled: no call
     >>> calls
     []
@@ -40,6 +43,24 @@ class LazyString(functools.partial[object]):
 
     def __repr__(self) -> str:
         return f"LazyString({self.func!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.func, self.args, dict(self.keywords)))
+
+
+def _rebuild(func: Callable[..., object], args: tuple[object, ...], keywords: dict[str, object]) -> object:
+    # How both types are pickled, so that a pickle made where the C type was built is
+    # read where it was not, and the other way round.
+    return LazyString(func, *args, **keywords)
+
+
+if TYPE_CHECKING:
+    from ._speedups import LazyString
+else:
+    try:
+        from ._speedups import LazyString
+    except ImportError:  # built without a compiler
+        LazyString = PyLazyString
 
 
 #: How many distinct warnings ``warning_once`` remembers; the oldest is forgotten first.
