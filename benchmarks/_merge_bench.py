@@ -2,7 +2,8 @@
 
 Each command runs as users run it, in a fresh process, its output to a file; the rounds
 are interleaved; a row takes the median wall time, and the peak memory (the child's
-maximum resident set) of ``logdial merge``.
+maximum resident set) of ``logdial merge``. Each command is started by a small launcher
+process, which times it and reads its peak (see ``_LAUNCH``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _ranklogs import write_rank_logs
@@ -20,17 +20,32 @@ from _ranklogs import write_rank_logs
 FILES, LINES = 256, 20_000
 
 
+#: Runs argv[2:] with this process's stdout and writes "wall seconds, peak resident KiB" of
+#: it to the file argv[1]. The child is forked from this small launcher, not from the
+#: benchmark: Linux carries the resident size of a process's memory before exec into its
+#: peak (ru_maxrss), so a child forked from a benchmark that holds torch (300 MB) would
+#: report at least that.
+_LAUNCH = (
+    "import os, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "elapsed = time.perf_counter() - started\n"
+    "open(sys.argv[1], 'w').write(f'{elapsed} {usage.ru_maxrss}')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def _run(command: list[str], out: Path, env: dict[str, str]) -> tuple[float, float]:
     # (wall seconds, peak resident MB) of one fresh process writing to ``out``.
+    report = out.with_suffix(".measured")
     with open(out, "w") as stream:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=stream, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{command[:3]} failed ({child.returncode})")
-    return elapsed, usage.ru_maxrss / 1024
+        done = subprocess.run([sys.executable, "-c", _LAUNCH, str(report), *command], stdout=stream, env=env,
+                              check=False)  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"{command[:3]} failed ({done.returncode})")
+    seconds, kib = report.read_text().split()
+    return float(seconds), int(kib) / 1024
 
 
 def merge_rows(rounds: int, files: int = FILES, lines: int = LINES) -> tuple[dict[str, list[float]], float]:

@@ -51,16 +51,32 @@ class PyLazyString(functools.partial[object]):
 def _rebuild(func: Callable[..., object], args: tuple[object, ...], keywords: dict[str, object]) -> object:
     # How both types are pickled, so that a pickle made where the C type was built is
     # read where it was not, and the other way round.
-    return LazyString(func, *args, **keywords)
+    return _chosen()(func, *args, **keywords)
+
+
+def _chosen() -> Callable[..., object]:
+    # LazyString: the C type if the wheel carries it, else PyLazyString. Looked up at first
+    # use, not at import: a program that never makes one never loads the compiled module.
+    chosen: Callable[..., object] | None = globals().get("LazyString")
+    if chosen is None:
+        try:
+            from . import _speedups
+
+            chosen = _speedups.LazyString
+        except ImportError:  # a wheel built without a compiler
+            chosen = PyLazyString
+        globals()["LazyString"] = chosen
+    return chosen
 
 
 if TYPE_CHECKING:
     from ._speedups import LazyString
 else:
-    try:
-        from ._speedups import LazyString
-    except ImportError:  # built without a compiler
-        LazyString = PyLazyString
+
+    def __getattr__(name: str) -> object:
+        if name == "LazyString":
+            return _chosen()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: How many distinct warnings ``warning_once`` remembers; the oldest is forgotten first.

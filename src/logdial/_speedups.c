@@ -288,7 +288,11 @@ static PyMethodDef lazy_methods[] = {
 PyDoc_STRVAR(lazy_doc,
 "LazyString(func, /, *args, **kwargs)\n--\n\n"
 "A log argument whose text is computed only if a record is actually formatted:\n"
-"str() returns str(func(*args, **kwargs)).");
+"``str()`` returns ``str(func(*args, **kwargs))``, each time it is called.\n\n"
+"Written in C (``logdial._speedups``) where the wheel was built with a compiler, so that\n"
+"building one for a call that turns out to be disabled costs less than the call; else\n"
+"the same type written in Python. Like ``functools.partial`` it keeps ``func``, ``args``\n"
+"and ``keywords``, can be called (with more arguments), pickled and subclassed.");
 
 static PyTypeObject LazyType = {
     PyVarObject_HEAD_INIT(NULL, 0)
