@@ -11,6 +11,7 @@ standard library and hatchling is used.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import shutil
@@ -33,6 +34,9 @@ class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel":
             return
+        if version == "editable":  # the source tree is imported, where no module is built
+            self.app.display_info("logdial: editable install, with the pure-Python LazyString")
+            return
         if os.environ.get("LOGDIAL_NO_EXTENSIONS") == "1":
             self.app.display_info("logdial: LOGDIAL_NO_EXTENSIONS=1, building the pure-Python wheel")
             return
@@ -52,6 +56,7 @@ class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
             self.app.display_warning(f"logdial: no Python.h in {include}; building without the C LazyString")
             return None
         self._scratch = tempfile.mkdtemp(prefix="logdial-build-")
+        atexit.register(shutil.rmtree, self._scratch, True)  # also if the build fails before finalize
         out = Path(self._scratch) / "_speedups.so"
         flags = ["-shared", "-fPIC", "-O2", "-Wall", "-Werror=implicit-function-declaration", f"-I{include}"]
         if sys.platform == "darwin":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import io
 import itertools
 import logging
 import os
 import pickle
+import subprocess
 import sys
 import threading
 import weakref
@@ -100,6 +102,18 @@ def lazy_type(request: pytest.FixtureRequest) -> LazyType:
 
 def _text(*args: object, **kwargs: object) -> str:
     return "text"
+
+
+class Tagged(LazyString):  # type: ignore[misc]
+    """
+    A subclass at module level (a pickle names its class) of ``logdial.LazyString``.
+    """
+
+
+class TaggedPython(PyLazyString):
+    """
+    The same of the pure-Python type.
+    """
 
 
 class TestLazyString:
@@ -245,6 +259,45 @@ class TestLazyString:
         lazy = Bracketed(Counter("x"))
         lazy.note = "kept"
         assert ("<x>", "kept", True) == (str(lazy), lazy.note, isinstance(lazy, lazy_type))
+
+    def test_subclass_pickled_and_copied_as_itself(self, lazy_type: LazyType) -> None:
+        """
+        A subclass comes back from a pickle and from ``copy.copy`` as the subclass, with
+        its instance's attributes.
+        """
+        cls = TaggedPython if lazy_type is PyLazyString else Tagged
+        lazy = cls(str.upper, "graph")
+        lazy.note = "kept"
+        for again in (pickle.loads(pickle.dumps(lazy)), copy.copy(lazy)):
+            assert (cls, "GRAPH", "kept") == (type(again), str(again), again.note)
+
+    def test_weak_references_and_attributes(self, lazy_type: LazyType) -> None:
+        """
+        Like a ``functools.partial``, it can be weakly referenced and given attributes,
+        which a pickle keeps.
+        """
+        lazy = lazy_type(str.upper, "graph")
+        lazy.origin = "pass 3"
+        ref = weakref.ref(lazy)
+        again = pickle.loads(pickle.dumps(lazy))
+        assert (lazy, "pass 3", "pass 3") == (ref(), lazy.origin, again.origin)
+        del lazy
+        gc.collect()
+        assert ref() is None
+
+    def test_deep_nesting_is_freed(self, lazy_type: LazyType) -> None:
+        """
+        A LazyString of a LazyString of ... a million deep is freed without exhausting the
+        C stack (in a child process, so that a crash fails this test alone).
+        """
+        module, name = (
+            ("logdial._lazy", "PyLazyString") if lazy_type is PyLazyString else ("logdial._speedups", "LazyString")
+        )
+        code = (
+            f"from {module} import {name} as T\nx = str\nfor _ in range(10**6):\n    x = T(x)\ndel x\nprint('freed')\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+        assert ("freed\n", "", 0) == (done.stdout, done.stderr, done.returncode)
 
     def test_pickled_by_one_type_read_by_the_other(self, lazy_type: LazyType, monkeypatch: pytest.MonkeyPatch) -> None:
         """

@@ -45,13 +45,25 @@ class PyLazyString(functools.partial[object]):
         return f"LazyString({self.func!r})"
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (self.func, self.args, dict(self.keywords)))
+        cls = None if type(self) is PyLazyString else type(self)
+        state = getattr(self, "__dict__", None) or None
+        return (_rebuild, (self.func, self.args, dict(self.keywords), cls, state))
 
 
-def _rebuild(func: Callable[..., object], args: tuple[object, ...], keywords: dict[str, object]) -> object:
-    # How both types are pickled, so that a pickle made where the C type was built is
-    # read where it was not, and the other way round.
-    return _chosen()(func, *args, **keywords)
+def _rebuild(
+    func: Callable[..., object],
+    args: tuple[object, ...],
+    keywords: dict[str, object],
+    cls: Callable[..., object] | None = None,
+    state: dict[str, object] | None = None,
+) -> object:
+    # How both types are pickled: ``cls`` is None for LazyString itself, so that a pickle
+    # made where the C type was built is read where it was not, and the other way round;
+    # a subclass is rebuilt as itself, with its instance's attributes (``state``).
+    made = (cls or _chosen())(func, *args, **keywords)
+    if state:
+        made.__dict__.update(state)
+    return made
 
 
 def _chosen() -> Callable[..., object]:

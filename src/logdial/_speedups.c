@@ -20,6 +20,8 @@ typedef struct {
     PyObject *func;   /* the callable */
     PyObject *args;   /* a tuple */
     PyObject *kw;     /* a dict, or NULL when there are no keyword arguments */
+    PyObject *dict;   /* the instance's __dict__, made when first used */
+    PyObject *weakreflist;
 } LazyObject;
 
 static PyTypeObject LazyType;
@@ -53,6 +55,8 @@ lazy_make(PyTypeObject *type, PyObject *func, PyObject *args, PyObject *kw)
     self->func = func;
     self->args = args;
     self->kw = kw;
+    self->dict = NULL;
+    self->weakreflist = NULL;
     if (type == &LazyType) {
         PyObject_GC_Track(self);
     }
@@ -134,6 +138,7 @@ lazy_traverse(LazyObject *self, visitproc visit, void *arg)
     Py_VISIT(self->func);
     Py_VISIT(self->args);
     Py_VISIT(self->kw);
+    Py_VISIT(self->dict);
     return 0;
 }
 
@@ -143,6 +148,7 @@ lazy_clear(LazyObject *self)
     Py_CLEAR(self->func);
     Py_CLEAR(self->args);
     Py_CLEAR(self->kw);
+    Py_CLEAR(self->dict);
     return 0;
 }
 
@@ -150,15 +156,22 @@ static void
 lazy_dealloc(LazyObject *self)
 {
     PyObject_GC_UnTrack(self);
+    /* The trashcan bounds the C stack: a LazyString of a LazyString of ... a million deep
+       is freed without recursing a million times. */
+    Py_TRASHCAN_BEGIN(self, lazy_dealloc)
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
     lazy_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
+    Py_TRASHCAN_END
 }
 
 /* func(*self.args, *args, **self.kw, **kwargs), as functools.partial calls. */
 static PyObject *
 lazy_call(LazyObject *self, PyObject *args, PyObject *kwargs)
 {
-    PyObject *all_args, *all_kw, *result;
+    PyObject *func, *all_args, *all_kw, *result;
 
     if (self->func == NULL) {
         PyErr_SetString(PyExc_ValueError, "this LazyString has been cleared");
@@ -175,8 +188,12 @@ lazy_call(LazyObject *self, PyObject *args, PyObject *kwargs)
         }
     }
     if (kwargs == NULL || PyDict_GET_SIZE(kwargs) == 0) {
-        Py_XINCREF(self->kw);
-        all_kw = self->kw;
+        /* A copy, as functools.partial passes: a callee written in C could change it. */
+        all_kw = self->kw == NULL || PyDict_GET_SIZE(self->kw) == 0 ? NULL : PyDict_Copy(self->kw);
+        if (all_kw == NULL && PyErr_Occurred()) {
+            Py_DECREF(all_args);
+            return NULL;
+        }
     }
     else if (self->kw == NULL) {
         Py_INCREF(kwargs);
@@ -190,7 +207,10 @@ lazy_call(LazyObject *self, PyObject *args, PyObject *kwargs)
             return NULL;
         }
     }
-    result = PyObject_Call(self->func, all_args, all_kw);
+    func = self->func;
+    Py_INCREF(func);
+    result = PyObject_Call(func, all_args, all_kw);
+    Py_DECREF(func);
     Py_DECREF(all_args);
     Py_XDECREF(all_kw);
     return result;
@@ -244,13 +264,19 @@ lazy_get_keywords(LazyObject *self, void *closure)
     return self->kw;
 }
 
-/* Pickled as logdial._lazy._rebuild(func, args, keywords), as the pure-Python type is, so
-   a pickle made by either is read by either. */
+/* Pickled as logdial._lazy._rebuild(func, args, keywords, cls, state), as the pure-Python
+   type is, so that a pickle made by either is read by either; cls is None for
+   LazyString itself (read back as whichever type LazyString is there), state None for an
+   empty __dict__. */
 static PyObject *
 lazy_reduce(LazyObject *self, PyObject *unused)
 {
-    PyObject *module, *rebuild, *kw, *result;
+    PyObject *module, *rebuild, *kw, *cls, *state;
 
+    if (self->func == NULL) {
+        PyErr_SetString(PyExc_ValueError, "this LazyString has been cleared");
+        return NULL;
+    }
     module = PyImport_ImportModule("logdial._lazy");
     if (module == NULL) {
         return NULL;
@@ -265,8 +291,9 @@ lazy_reduce(LazyObject *self, PyObject *unused)
         Py_DECREF(rebuild);
         return NULL;
     }
-    result = Py_BuildValue("N(OON)", rebuild, self->func ? self->func : Py_None, self->args ? self->args : Py_None, kw);
-    return result;
+    cls = Py_TYPE(self) == &LazyType ? Py_None : (PyObject *)Py_TYPE(self);
+    state = self->dict != NULL && PyDict_GET_SIZE(self->dict) ? self->dict : Py_None;
+    return Py_BuildValue("N(OONOO)", rebuild, self->func, self->args, kw, cls, state);
 }
 
 static PyMemberDef lazy_members[] = {
@@ -277,6 +304,7 @@ static PyMemberDef lazy_members[] = {
 
 static PyGetSetDef lazy_getset[] = {
     {"keywords", (getter)lazy_get_keywords, NULL, "The keyword arguments it is called with.", NULL},
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL},
 };
 
@@ -309,6 +337,8 @@ static PyTypeObject LazyType = {
     .tp_methods = lazy_methods,
     .tp_members = lazy_members,
     .tp_getset = lazy_getset,
+    .tp_dictoffset = offsetof(LazyObject, dict),
+    .tp_weaklistoffset = offsetof(LazyObject, weakreflist),
     .tp_new = lazy_new,
     .tp_free = PyObject_GC_Del,
     .tp_vectorcall = lazy_vectorcall,
