@@ -285,6 +285,14 @@ class TestLazyString:
         gc.collect()
         assert ref() is None
 
+    def test_subscripted_in_annotations(self, lazy_type: LazyType) -> None:
+        """
+        ``LazyString[str]`` makes a generic alias, as ``functools.partial[str]`` does, so
+        annotations that name it evaluate.
+        """
+        alias = lazy_type[str]
+        assert (lazy_type, (str,)) == (alias.__origin__, alias.__args__)
+
     def test_deep_nesting_is_freed(self, lazy_type: LazyType) -> None:
         """
         A LazyString of a LazyString of ... a million deep is freed without exhausting the

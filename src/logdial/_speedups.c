@@ -310,6 +310,7 @@ static PyGetSetDef lazy_getset[] = {
 
 static PyMethodDef lazy_methods[] = {
     {"__reduce__", (PyCFunction)lazy_reduce, METH_NOARGS, NULL},
+    {"__class_getitem__", Py_GenericAlias, METH_O | METH_CLASS, "LazyString[T], as functools.partial[T]."},
     {NULL},
 };
 
