@@ -29,7 +29,6 @@ SOURCE = Path("src") / "logdial" / "_speedups.c"
 
 class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
-    _scratch: str | None = None
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel":
@@ -55,9 +54,9 @@ class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
         if not (Path(include) / "Python.h").is_file():
             self.app.display_warning(f"logdial: no Python.h in {include}; building without the C LazyString")
             return None
-        self._scratch = tempfile.mkdtemp(prefix="logdial-build-")
-        atexit.register(shutil.rmtree, self._scratch, True)  # also if the build fails before finalize
-        out = Path(self._scratch) / "_speedups.so"
+        scratch = tempfile.mkdtemp(prefix="logdial-build-")
+        atexit.register(shutil.rmtree, scratch, True)  # after the wheel is written, or the build fails
+        out = Path(scratch) / "_speedups.so"
         flags = ["-shared", "-fPIC", "-O2", "-Wall", "-Werror=implicit-function-declaration", f"-I{include}"]
         if sys.platform == "darwin":
             flags += ["-undefined", "dynamic_lookup"]
@@ -74,7 +73,3 @@ class SpeedupsHook(BuildHookInterface):  # type: ignore[type-arg]
             return None
         self.app.display_info(f"logdial: built {SOURCE}")
         return out
-
-    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)

@@ -177,31 +177,30 @@ def lazy_calls(tmp: Path, torch: object | None) -> dict[str, Loop]:
     def expensive() -> str:
         return "x" * 10
 
-    def ours(n: int, debug: Callable[..., object] = art.debug, lazy: type = logdial.LazyString) -> None:
-        for _ in range(n):
-            debug("graph %s", lazy(expensive))
+    def lazy_loop(debug: Callable[..., object], lazy: type) -> Loop:
+        # The same call for each LazyString type, each bound as a local like the others.
+        def loop(n: int, debug: Callable[..., object] = debug, lazy: type = lazy) -> None:
+            for _ in range(n):
+                debug("graph %s", lazy(expensive))
+
+        return loop
 
     def plain(n: int, debug: Callable[..., object] = std.debug) -> None:
         for _ in range(n):
             debug("x %s", 1)
 
-    def ours_python(n: int, debug: Callable[..., object] = art.debug, lazy: type = PyLazyString) -> None:
-        for _ in range(n):
-            debug("graph %s", lazy(expensive))
-
     # logdial.LazyString is the C type where the wheel was built with a compiler, and
     # PyLazyString where it was not: each its own row.
-    out = {"stdlib": plain, "logdial": ours, "logdial pure Python": ours_python}
+    out = {
+        "stdlib": plain,
+        "logdial": lazy_loop(art.debug, logdial.LazyString),
+        "logdial pure Python": lazy_loop(art.debug, PyLazyString),
+    }
     if torch is not None:
         import torch._logging as tl
 
         tart = tl.getArtifactLogger("torch._dynamo.benchlazy", "graph_code")
-
-        def theirs(n: int, debug: Callable[..., object] = tart.debug, lazy: type = tl.LazyString) -> None:
-            for _ in range(n):
-                debug("graph %s", lazy(expensive))
-
-        out["torch"] = theirs
+        out["torch"] = lazy_loop(tart.debug, tl.LazyString)
     return out
 
 

@@ -14,9 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT
 from tests.subprocesses import child_environ
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: Run from the unpacked wheel: which type LazyString is, and that it works through logging.
 PROBE = (

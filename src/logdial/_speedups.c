@@ -19,7 +19,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *func;   /* the callable */
     PyObject *args;   /* a tuple */
-    PyObject *kw;     /* a dict, or NULL when there are no keyword arguments */
+    PyObject *kw;     /* a dict, or NULL until keyword arguments are given or asked for */
     PyObject *dict;   /* the instance's __dict__, made when first used */
     PyObject *weakreflist;
 } LazyObject;
